@@ -1,0 +1,118 @@
+"""Musoya, the Streamlit front end: thin; the work is done by the `search` and `ingest` packages."""
+
+from __future__ import annotations
+
+import html
+
+import streamlit as st
+
+from ingest.index import Index, sync_library
+from ingest.model import ModelUnavailable
+from ingest.sources import catalogue
+from ingest.store import StoreUnavailable, open_client
+from musoya.settings import get_settings
+from search.searcher import IndexMissing, QueryError, open_searcher
+
+EXAMPLES = (
+    "À quel âge une fille peut-elle être mariée ?",
+    "Mes parents veulent me marier de force",
+    "On veut exciser ma fille",
+    "Mon chef me harcèle au travail",
+    "Combien de semaines de congé de maternité ?",
+)
+
+STORE = str(get_settings().qdrant_url or get_settings().store_path)
+
+st.set_page_config(page_title="Musoya — textes de loi", page_icon="⚖️", layout="wide")
+
+
+@st.cache_resource(show_spinner=False)
+def client(store: str):
+    """Embedded Qdrant locks its folder: one client per folder for the whole app process."""
+    return open_client(get_settings())
+
+
+@st.cache_resource(show_spinner="Chargement du modèle de recherche…")
+def searcher(store: str):
+    return open_searcher(get_settings(), client(store), announce=lambda _: None)
+
+
+@st.cache_data(show_spinner=False)
+def instruments(corpus: str, index_version: str):
+    return [i.to_dict() for i in catalogue(get_settings())]
+
+
+def build_index() -> None:
+    bar = st.progress(0.0, text="Préparation…")
+
+    def progress(done: int, total: int, what: str) -> None:
+        bar.progress(min(done / total, 1.0) if total else 0.0, text=f"{what} ({done}/{total})")
+
+    report = sync_library(get_settings(), client(STORE), progress, announce=lambda message: st.info(message))
+    bar.empty()
+    for name, message in report.errors.items():
+        st.warning(f"{name} : {message}")
+    st.success(f"Index prêt : {report.instruments} textes, {report.chunks} passages, en {report.seconds:.0f} s.")
+
+
+def show_hit(rank: int, hit) -> None:
+    with st.container(border=True):
+        st.markdown(f"**{rank}. {html.escape(hit.citation)}**")
+        if hit.hierarchy:
+            st.caption(" › ".join(hit.hierarchy))
+        st.markdown(
+            f'<div style="white-space: pre-wrap; line-height: 1.5">{html.escape(hit.text)}</div>',
+            unsafe_allow_html=True,
+        )
+
+
+def main() -> None:
+    st.title("Musoya")
+    st.caption("Les textes de loi du Mali et les engagements internationaux qui protègent les femmes et les filles, "
+               "cités mot pour mot.")
+    try:
+        index = Index(get_settings(), client(STORE))
+    except StoreUnavailable as exc:
+        st.error(str(exc))
+        st.stop()
+
+    if index.serving() is None:
+        st.info("L’index de recherche n’est pas encore construit. Il faut le faire une fois (quelques minutes).")
+        if st.button("Construire l’index maintenant", type="primary"):
+            try:
+                build_index()
+            except ModelUnavailable as exc:
+                st.error(str(exc))
+        st.stop()
+
+    catalog = instruments(str(get_settings().corpus_dir), index.serving())
+    by_id = {i["id"]: i for i in catalog}
+    with st.sidebar:
+        st.header("Filtres")
+        instrument = st.selectbox("Texte", [None, *by_id], format_func=lambda i: "Tous les textes" if i is None
+                                  else by_id[i]["short_title"])
+        jurisdictions = sorted({i["jurisdiction"] for i in catalog if i["jurisdiction"]})
+        jurisdiction = st.selectbox("Origine", [None, *jurisdictions],
+                                    format_func=lambda j: "Toutes" if j is None else j)
+        kinds = sorted({i["kind"] for i in catalog if i["kind"]})
+        kind = st.selectbox("Type de texte", [None, *kinds], format_func=lambda k: "Tous" if k is None else k)
+        top_k = st.slider("Nombre d’articles", 3, 20, 8)
+
+    question = st.text_input("Votre question, en français courant", key="question",
+                             placeholder="Ex. : mon oncle veut marier ma petite sœur de 14 ans")
+    st.caption("Exemples : " + " · ".join(f"« {e} »" for e in EXAMPLES))
+    if not question:
+        st.stop()
+    try:
+        result = searcher(STORE).search(question, top_k, "hybrid", instrument, jurisdiction, kind)
+    except (QueryError, IndexMissing, ModelUnavailable) as exc:
+        st.warning(str(exc))
+        st.stop()
+    if not result.hits:
+        st.info("Aucun article ne correspond avec ces filtres. Essayez d’élargir les filtres ou de reformuler.")
+    st.caption(f"{len(result.hits)} articles, en {result.took_ms:.0f} ms.")
+    for rank, hit in enumerate(result.hits, start=1):
+        show_hit(rank, hit)
+
+
+main()

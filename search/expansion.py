@@ -1,0 +1,42 @@
+"""Plain and Bambara words → legal vocabulary, from the curated glossary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from haystack import component, default_from_dict, default_to_dict
+
+from ingest.analyzer import analyze
+
+
+@component
+class QueryExpander:
+    """Appends the legal terms of every glossary entry the question mentions."""
+
+    def __init__(self, glossary_path: str):
+        path = Path(glossary_path)
+        if not path.is_file():
+            raise ValueError(f"glossary not found: {glossary_path}")
+        self.glossary_path = glossary_path
+        entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        self._entries = [
+            ([set(analyze(word)) for word in entry["mots"]], list(entry["termes"]))
+            for entry in entries
+        ]
+
+    def to_dict(self) -> dict:
+        return default_to_dict(self, glossary_path=self.glossary_path)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "QueryExpander":
+        return default_from_dict(cls, data)
+
+    @component.output_types(text=str, added=list[str])
+    def run(self, query: str):
+        present = set(analyze(query))
+        added: list[str] = []
+        for words, terms in self._entries:
+            if any(w and w <= present for w in words):
+                added += [t for t in terms if t not in added]
+        return {"text": " ".join([query, *added]), "added": added}

@@ -1,0 +1,78 @@
+"""Chunks → articles: each article appears once, with its best-matching passage."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from haystack import Document, component
+
+
+@dataclass
+class Hit:
+    instrument: str
+    article: str
+    key: str
+    label: str
+    short_title: str
+    score: float
+    text: str
+    passage: str
+    hierarchy: list[str] = field(default_factory=list)
+    jurisdiction: str = ""
+    kind: str = ""
+    pages: list[int] = field(default_factory=list)
+
+    @property
+    def citation(self) -> str:
+        return f"{self.short_title}, {self.label}"
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "citation": self.citation}
+
+
+@component
+class ArticleGrouper:
+    """Keeps the best chunk per article and restores the whole verbatim article text."""
+
+    def __init__(self, document_store, top_k: int = 10):
+        if top_k < 1:
+            raise ValueError("top_k must be at least 1")
+        self.document_store = document_store
+        self.top_k = top_k
+
+    @component.output_types(hits=list[Hit])
+    def run(self, documents: list[Document], top_k: int | None = None):
+        limit = top_k or self.top_k
+        best: dict[tuple[str, str], Document] = {}
+        for doc in sorted(documents, key=lambda d: d.score or 0.0, reverse=True):
+            key = (doc.meta["instrument"], doc.meta["key"])
+            if key not in best:
+                best[key] = doc
+            if len(best) == limit:
+                break
+        return {"hits": [self._hit(doc) for doc in best.values()]}
+
+    def _hit(self, doc: Document) -> Hit:
+        meta = doc.meta
+        return Hit(
+            instrument=meta["instrument"],
+            article=meta["article"],
+            key=meta["key"],
+            label=meta["label"],
+            short_title=meta["short_title"],
+            score=float(doc.score or 0.0),
+            text=self._article_text(doc),
+            passage=doc.content or "",
+            hierarchy=list(meta.get("hierarchy") or []),
+            jurisdiction=meta.get("jurisdiction", ""),
+            kind=meta.get("kind", ""),
+            pages=list(meta.get("pages") or []),
+        )
+
+    def _article_text(self, doc: Document) -> str:
+        if doc.meta.get("chunks", 1) == 1:
+            return doc.content or ""
+        if doc.meta.get("chunk") == 0 and "article_text" in doc.meta:
+            return doc.meta["article_text"]
+        first = self.document_store.get_documents_by_id([f"{doc.meta['instrument']}|{doc.meta['key']}|0"])
+        return first[0].meta.get("article_text", first[0].content) if first else doc.content or ""

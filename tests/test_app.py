@@ -1,0 +1,57 @@
+"""The first app screen, driven by Streamlit's AppTest against a real (fake-embedded) index."""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import FakeDocumentEmbedder, FakeTextEmbedder, bundle
+from ingest.index import Index
+from ingest.sources import library
+from ingest.store import open_client
+from musoya.settings import ROOT, get_settings
+
+
+@pytest.fixture
+def app_env(monkeypatch, settings):
+    monkeypatch.setenv("MUSOYA_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("MUSOYA_CORPUS_DIR", str(settings.corpus_dir))
+    get_settings.cache_clear()
+    yield settings
+    get_settings.cache_clear()
+
+
+def run_app(**state):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    for key, value in state.items():
+        at.session_state[key] = value
+    return at.run()
+
+
+def test_without_an_index_the_app_offers_to_build_it(app_env):
+    at = run_app()
+    assert not at.exception
+    assert "pas encore construit" in at.info[0].value
+    assert at.button[0].label == "Construire l’index maintenant"
+
+
+def test_a_question_shows_verbatim_articles_with_citations(app_env, monkeypatch):
+    bundle(app_env, "un-cedef-1979", "oit-c183-protection-maternite-2000")
+    client = open_client(app_env)
+    Index(app_env, client).sync(library(app_env), FakeDocumentEmbedder)
+    client.close()
+    monkeypatch.setattr("ingest.embedders.text_embedder", lambda *a, **k: FakeTextEmbedder())
+    at = run_app(question="congé de maternité <script>alert(1)</script>")
+    assert not at.exception, at.exception
+    texts = " ".join(m.value for m in at.markdown)
+    assert "OIT C183 (protection de la maternité), art." in texts
+    assert "<script>" not in texts
+    assert at.sidebar.selectbox[0].options[0] == "Tous les textes"
+
+
+def test_the_lock_held_elsewhere_is_explained(app_env):
+    holder = open_client(app_env)
+    try:
+        at = run_app()
+    finally:
+        holder.close()
+    assert not at.exception
+    assert "déjà ouvert par un autre programme" in at.error[0].value

@@ -1,0 +1,62 @@
+from ingest.chunker import ArticleChunker, context_line
+from ingest.records import Article, Instrument
+
+INSTRUMENT = Instrument(id="test-code", title="Code de test", short_title="Code test", jurisdiction="Mali")
+
+
+def article(text, key="1"):
+    return Article("test-code", key, key, text, ["TITRE I : Général", "Chapitre 1 : Principes"])
+
+
+def test_init_checks_its_budget():
+    ArticleChunker(max_tokens=64)
+    try:
+        ArticleChunker(max_tokens=4)
+    except ValueError:
+        return
+    raise AssertionError("a tiny budget must be refused")
+
+
+def test_to_dict_round_trip():
+    chunker = ArticleChunker(max_tokens=200, tokenizer_path=None)
+    data = chunker.to_dict()
+    assert data["init_parameters"] == {"max_tokens": 200, "tokenizer_path": None}
+    again = ArticleChunker.from_dict(data)
+    assert again.max_tokens == 200
+
+
+def test_short_article_is_one_chunk_with_its_context():
+    docs = ArticleChunker(max_tokens=480).run(INSTRUMENT, [article("La femme et l’homme sont égaux.")])["documents"]
+    assert len(docs) == 1
+    doc = docs[0]
+    assert doc.content == "La femme et l’homme sont égaux."
+    assert doc.meta["context"] == "Code test › TITRE I : Général › Chapitre 1 : Principes › Article 1"
+    assert doc.meta["instrument"] == "test-code" and doc.meta["article"] == "1"
+    assert doc.meta["chunks"] == 1 and "article_text" not in doc.meta
+
+
+def test_long_article_splits_at_paragraphs_and_keeps_text_verbatim():
+    paragraphs = [f"Alinéa {i} : " + "la victime a droit à réparation intégrale du préjudice subi " * 6 for i in range(8)]
+    text = "\n\n".join(paragraphs)
+    docs = ArticleChunker(max_tokens=200).run(INSTRUMENT, [article(text, "7")])["documents"]
+    assert len(docs) > 1
+    assert all(d.meta["article"] == "7" and d.meta["chunks"] == len(docs) for d in docs)
+    assert [d.meta["chunk"] for d in docs] == list(range(len(docs)))
+    for doc in docs:
+        assert doc.content in text
+        assert doc.content.startswith("Alinéa")  # cut between paragraphs, not inside one
+    assert "".join(d.content for d in docs).replace("\n", "") == text.replace("\n", "")
+    assert docs[0].meta["article_text"] == text
+
+
+def test_one_huge_paragraph_falls_back_to_sentences_then_words():
+    text = "mot " * 2000
+    chunker = ArticleChunker(max_tokens=100)
+    docs = chunker.run(INSTRUMENT, [article(text.strip())])["documents"]
+    assert len(docs) > 10
+    assert all(chunker.count_tokens(d.meta["context"] + "\n" + d.content) <= 100 + 2 for d in docs)
+
+
+def test_unnumbered_units_are_labelled_by_name():
+    unit = Article("test-code", "préambule", "préambule", "Considérant…", [], numbered=False)
+    assert context_line(INSTRUMENT, unit) == "Code test › préambule"

@@ -1,0 +1,87 @@
+"""The `musoya` command as a user runs it: ingest, search (one question or stdin), parse."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import bundle, make_settings
+from musoya import cli
+from musoya.settings import ROOT, get_settings
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(monkeypatch, tmp_path):
+    settings = make_settings(tmp_path)
+    for name, value in (("DATA_DIR", settings.data_dir), ("CORPUS_DIR", settings.corpus_dir)):
+        monkeypatch.setenv(f"MUSOYA_{name}", str(value))
+    get_settings.cache_clear()
+    yield settings
+    get_settings.cache_clear()
+
+
+def test_parse_prints_articles_as_json():
+    result = runner.invoke(cli.app, ["parse", str(ROOT / "corpus" / "un-cedef-1979.md"), "--json"])
+    assert result.exit_code == 0
+    rows = json.loads(result.stdout)
+    assert len(rows) == 30
+    assert set(rows[0]) == {"article", "key", "hierarchy", "text", "pages"}
+    assert rows[15]["article"] == "16"
+
+
+def test_parse_explains_missing_and_unsupported_files(tmp_path):
+    result = runner.invoke(cli.app, ["parse", str(tmp_path / "absent.md")])
+    assert result.exit_code == 1 and "Fichier introuvable" in result.stderr
+    odd = tmp_path / "texte.xyz"
+    odd.write_text("bonjour", encoding="utf-8")
+    result = runner.invoke(cli.app, ["parse", str(odd)])
+    assert result.exit_code == 1 and "format non pris en charge" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_search_without_an_index_says_what_to_do(env, monkeypatch):
+    monkeypatch.setenv("MUSOYA_MODEL", "modele-introuvable")
+    result = runner.invoke(cli.app, ["search", "mariage"])
+    assert result.exit_code == 1
+    assert "musoya ingest" in result.stderr
+
+
+def test_search_while_the_index_is_held_explains_the_lock(env):
+    from ingest.store import open_client
+
+    holder = open_client(env)
+    try:
+        result = runner.invoke(cli.app, ["search", "mariage"])
+    finally:
+        holder.close()
+    assert result.exit_code == 1
+    assert "déjà ouvert par un autre programme" in result.stderr
+
+
+@pytest.mark.integration
+def test_ingest_then_search_with_the_real_model(env, monkeypatch, real_model_path):
+    monkeypatch.setenv("MUSOYA_MODEL", real_model_path)
+    get_settings.cache_clear()
+    bundle(env, "un-cedef-1979", "oit-c183-protection-maternite-2000")
+    result = runner.invoke(cli.app, ["ingest"])
+    assert result.exit_code == 0, result.output
+    assert "Index prêt : 2 textes" in result.stdout
+    again = runner.invoke(cli.app, ["ingest"])
+    assert "Index déjà à jour" in again.stdout
+
+    one = runner.invoke(cli.app, ["search", "congé de maternité", "--json", "-k", "3"])
+    payload = json.loads(one.stdout)
+    assert set(payload) == {"query", "took_ms", "hits"}
+    assert payload["hits"][0]["instrument"] == "oit-c183-protection-maternite-2000"
+    assert {"instrument", "article", "short_title", "score", "text"} <= set(payload["hits"][0])
+
+    many = runner.invoke(cli.app, ["search", "--instrument", "un-cedef-1979"], input="mariage\n\nnationalité\n")
+    lines = [json.loads(line) for line in many.stdout.splitlines()]
+    assert [line["query"] for line in lines] == ["mariage", "", "nationalité"]
+    assert "error" in lines[1] and many.exit_code == 2
+    assert all(h["instrument"] == "un-cedef-1979" for line in (lines[0], lines[2]) for h in line["hits"])
+
+    human = runner.invoke(cli.app, ["search", "congé de maternité"])
+    assert human.exit_code == 0 and "1. OIT C183 (protection de la maternité), art." in human.stdout
