@@ -20,6 +20,7 @@ ARTICLE = re.compile(
     r"^Article\s+(premier|1er|\d+(?:-\d+)*(?:\s+(?:bis|ter|quater|quinquies|sexies))?)\s*$",
     re.IGNORECASE,
 )
+PAGE = re.compile(r"^<!-- page (\d+) -->$")  # left by the PDF reader; not part of any text
 SIGNATURE = re.compile(r"^(Fait à [^,\n]+|Bamako|Koulouba), le ")
 LEVELS = {
     "livre": 1, "partie": 1, "annexe": 1, "annexes": 1,
@@ -88,6 +89,8 @@ def parse_body(body: str, instrument_id: str) -> list[Article]:
     hierarchy: list[tuple[int, str]] = []
     label, numbered, lines = "en-tête", False, []
     seen_heading = False
+    page: int | None = None
+    pages: list[int] = []
 
     def flush() -> None:
         text = "\n".join(lines).strip("\n")
@@ -95,17 +98,22 @@ def parse_body(body: str, instrument_id: str) -> list[Article]:
             return
         path = [h for _, h in hierarchy]
         body_text, signature = _split_signature(text)
-        units.append(Article(instrument_id, label, label, body_text, path, numbered))
+        units.append(Article(instrument_id, label, label, body_text, path, numbered, pages=pages))
         if signature:
-            units.append(Article(instrument_id, "signature", "signature", signature, path, False))
+            units.append(Article(instrument_id, "signature", "signature", signature, path, False, pages=pages[-1:]))
 
     for line in body.splitlines():
+        marker = PAGE.match(line)
+        if marker:
+            page = int(marker.group(1))
+            pages = pages + [page] if any(x.strip() for x in lines) else [page]
+            continue
         match = HEADING.match(line)
         if not match:
             lines.append(line)
             continue
         flush()
-        lines = []
+        lines, pages = [], [page] if page is not None else []
         heading = match.group(2).rstrip(" :").strip()
         article = ARTICLE.match(heading) if match.group(1) == "##" else None
         if article:

@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.markdown import ParseError, instrument_from_meta, parse_markdown, split_front_matter
+from ingest.pdf import pdf_to_markdown, read_pdf_instrument
 from ingest.records import Article, Instrument
 from musoya.settings import Settings
 
 PARSER_VERSION = "1"  # bump to re-embed everything after a parsing change
-READERS = {".md": parse_markdown}
+READERS = {".md": parse_markdown, ".pdf": read_pdf_instrument}
 
 
 @dataclass
@@ -41,7 +42,7 @@ def library(settings: Settings) -> list[Source]:
     sources = [Source(p, "corpus") for p in sorted(settings.corpus_dir.glob("*.md")) if p.stem.islower()]
     folder = added_dir(settings)
     if folder.exists():
-        sources += [Source(p, "ajout") for p in sorted(folder.iterdir()) if p.suffix in READERS]
+        sources += [Source(p, "ajout") for p in sorted(folder.glob("*.md"))]
     return sources
 
 
@@ -59,13 +60,36 @@ def safe_stem(name: str) -> str:
     return stem[:80] or "texte"
 
 
-def add_file(path: Path, settings: Settings) -> Source:
-    """Copy a user's file into the library (the original is never modified)."""
+def add_file(path: Path, settings: Settings, metadata: dict | None = None) -> Source:
+    """Put a user's file into the library as Markdown; the original is kept beside it.
+
+    A PDF is read once, here: its Markdown (with page markers and front matter) is what
+    gets indexed, and what a person can open and correct.
+    """
     folder = added_dir(settings)
-    folder.mkdir(parents=True, exist_ok=True)
-    dest = folder / f"{safe_stem(Path(path.name).stem)}{path.suffix.lower()}"
-    shutil.copyfile(path, dest)
+    (folder / "originaux").mkdir(parents=True, exist_ok=True)
+    stem = safe_stem(Path(path.name).stem)
+    suffix = path.suffix.lower()
+    if suffix not in READERS:
+        raise ParseError(f"format non pris en charge ({suffix or 'sans extension'})")
+    if suffix == ".pdf":
+        text = pdf_to_markdown(path, metadata)
+    else:
+        text = path.read_text(encoding="utf-8") if not metadata else _with_metadata(path, metadata)
+    dest = folder / f"{stem}.md"
+    shutil.copyfile(path, folder / "originaux" / f"{stem}{suffix}")
+    tmp = dest.with_suffix(".md.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(dest)
     return Source(dest, "ajout")
+
+
+def _with_metadata(path: Path, metadata: dict) -> str:
+    import yaml
+
+    meta, body = split_front_matter(path.read_text(encoding="utf-8"))
+    meta.update({k: v for k, v in metadata.items() if v})
+    return "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---\n\n" + body
 
 
 def catalogue(settings: Settings) -> list[Instrument]:

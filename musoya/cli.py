@@ -36,23 +36,37 @@ def _client(settings):
 
 
 @app.command()
-def ingest(paths: list[Path] = typer.Argument(None, help="Fichiers à ajouter (par défaut : le corpus fourni).")):
+def ingest(
+    paths: list[Path] = typer.Argument(None, help="Fichiers à ajouter (Markdown ou PDF) ; sans fichier : le corpus."),
+    title: Optional[str] = typer.Option(None, help="Titre complet du texte ajouté."),
+    short_title: Optional[str] = typer.Option(None, help="Titre court, utilisé dans les citations."),
+    jurisdiction: Optional[str] = typer.Option(None, help="Mali, Union africaine, Nations Unies…"),
+    kind: Optional[str] = typer.Option(None, help="loi, décret, code, convention…"),
+    adopted: Optional[str] = typer.Option(None, help="Date d’adoption (AAAA-MM-JJ)."),
+):
     """Indexe le corpus fourni et les textes ajoutés ; seuls les textes modifiés sont recalculés."""
     from tqdm import tqdm
 
     from ingest.index import sync_library
+    from ingest.markdown import ParseError
     from ingest.model import ModelUnavailable
-    from ingest.sources import READERS, add_file
+    from ingest.sources import add_file
     from musoya.settings import get_settings
 
     settings = get_settings()
+    metadata = {"title": title, "short_title": short_title, "jurisdiction": jurisdiction, "kind": kind,
+                "adopted": adopted}
     for path in paths or []:
         if not path.is_file():
-            _fail(f"Fichier introuvable : {path}")
-        if path.suffix.lower() not in READERS:
-            _fail(f"{path.name} : format non pris en charge ({path.suffix or 'sans extension'}). Formats acceptés : "
-                  + ", ".join(READERS))
-        add_file(path, settings)
+            typer.secho(f"{path} : fichier introuvable.", fg=typer.colors.YELLOW, err=True)
+            continue
+        try:
+            source = add_file(path, settings, metadata)
+        except (ParseError, UnicodeDecodeError, OSError) as exc:
+            reason = str(exc) if isinstance(exc, ParseError) else "fichier illisible (encodage ou accès)"
+            typer.secho(f"{path.name} : {reason}. Rien n’a été ajouté.", fg=typer.colors.YELLOW, err=True)
+            continue
+        typer.echo(f"Ajouté : {path.name} → {source.path}")
     client = _client(settings)
     bar = tqdm(total=0, unit=" morceaux", file=sys.stderr, dynamic_ncols=True, leave=False)
 
