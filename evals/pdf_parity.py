@@ -17,7 +17,7 @@ from difflib import SequenceMatcher
 from pathlib import Path
 
 from ingest.markdown import parse_markdown
-from ingest.pdf import read_pdf_instrument
+from ingest.documents import read_document
 from musoya.settings import ROOT
 
 PAIRS = [
@@ -33,9 +33,11 @@ def _norm(text: str) -> str:
     return " ".join(text.split())
 
 
-def parity(pdf: Path, markdown: Path) -> dict:
+def parity(pdf: Path, markdown: Path, from_pdf: list | None = None) -> dict:
+    """Compare; `from_pdf` (articles already read from the PDF) spares a second reading."""
     started = time.perf_counter()
-    _, from_pdf = read_pdf_instrument(pdf)
+    if from_pdf is None:
+        _, from_pdf = read_document(pdf)
     seconds = time.perf_counter() - started
     _, curated = parse_markdown(markdown)
     pdf_by_key = {a.key: a for a in from_pdf if a.numbered}

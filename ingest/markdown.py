@@ -163,14 +163,18 @@ def _where(unit: Article, same: list[Article]) -> str:
     return f"occurrence {same.index(unit) + 1}"
 
 
+def parse_text(text: str, instrument_id: str, origin: str = "corpus") -> tuple[Instrument, list[Article]]:
+    meta, body = split_front_matter(text)
+    instrument = instrument_from_meta(meta, instrument_id, origin)
+    articles = parse_body(body, instrument.id)
+    if not articles:
+        raise ParseError("aucun texte n’a été trouvé dans le fichier")
+    return instrument, articles
+
+
 def parse_markdown(path: Path, origin: str = "corpus") -> tuple[Instrument, list[Article]]:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise ParseError("le fichier n’est pas encodé en UTF-8") from exc
-    meta, body = split_front_matter(text)
-    instrument = instrument_from_meta(meta, path.stem, origin)
-    articles = parse_body(body, instrument.id)
-    if not articles:
-        raise ParseError("aucun texte n’a été trouvé dans le fichier")
-    return instrument, articles
+    return parse_text(text, path.stem, origin)

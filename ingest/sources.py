@@ -9,13 +9,12 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.markdown import ParseError, instrument_from_meta, parse_markdown, split_front_matter
-from ingest.pdf import pdf_to_markdown, read_pdf_instrument
+from ingest.documents import as_markdown
+from ingest.markdown import ParseError, instrument_from_meta, parse_markdown, parse_text, split_front_matter
 from ingest.records import Article, Instrument
 from musoya.settings import Settings
 
 PARSER_VERSION = "1"  # bump to re-embed everything after a parsing change
-READERS = {".md": parse_markdown, ".pdf": read_pdf_instrument}
 
 
 @dataclass
@@ -47,10 +46,8 @@ def library(settings: Settings) -> list[Source]:
 
 
 def read(source: Source) -> tuple[Instrument, list[Article]]:
-    reader = READERS.get(source.path.suffix.lower())
-    if reader is None:
-        raise ParseError(f"format non pris en charge ({source.path.suffix or 'sans extension'})")
-    return reader(source.path, source.origin)
+    """A library file (always Markdown: other formats are converted when added)."""
+    return parse_markdown(source.path, source.origin)
 
 
 def safe_stem(name: str) -> str:
@@ -60,36 +57,23 @@ def safe_stem(name: str) -> str:
     return stem[:80] or "texte"
 
 
-def add_file(path: Path, settings: Settings, metadata: dict | None = None) -> Source:
+def add_file(path: Path, settings: Settings, metadata: dict | None = None, progress=None) -> Source:
     """Put a user's file into the library as Markdown; the original is kept beside it.
 
-    A PDF is read once, here: its Markdown (with page markers and front matter) is what
-    gets indexed, and what a person can open and correct.
+    A PDF or Word file is read once, here: its Markdown (with page markers and front
+    matter) is what gets indexed, and what a person can open and correct.
     """
+    text = as_markdown(path, metadata, progress)
+    parse_text(text, path.stem)  # refuse now what could not be indexed later
     folder = added_dir(settings)
     (folder / "originaux").mkdir(parents=True, exist_ok=True)
     stem = safe_stem(Path(path.name).stem)
-    suffix = path.suffix.lower()
-    if suffix not in READERS:
-        raise ParseError(f"format non pris en charge ({suffix or 'sans extension'})")
-    if suffix == ".pdf":
-        text = pdf_to_markdown(path, metadata)
-    else:
-        text = path.read_text(encoding="utf-8") if not metadata else _with_metadata(path, metadata)
+    shutil.copyfile(path, folder / "originaux" / f"{stem}{path.suffix.lower()}")
     dest = folder / f"{stem}.md"
-    shutil.copyfile(path, folder / "originaux" / f"{stem}{suffix}")
     tmp = dest.with_suffix(".md.tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(dest)
     return Source(dest, "ajout")
-
-
-def _with_metadata(path: Path, metadata: dict) -> str:
-    import yaml
-
-    meta, body = split_front_matter(path.read_text(encoding="utf-8"))
-    meta.update({k: v for k, v in metadata.items() if v})
-    return "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---\n\n" + body
 
 
 def catalogue(settings: Settings) -> list[Instrument]:

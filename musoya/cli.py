@@ -37,7 +37,7 @@ def _client(settings):
 
 @app.command()
 def ingest(
-    paths: list[Path] = typer.Argument(None, help="Fichiers à ajouter (Markdown ou PDF) ; sans fichier : le corpus."),
+    paths: list[Path] = typer.Argument(None, help="Fichiers à ajouter (PDF, Word, HTML, texte, Markdown) ; sans fichier : le corpus."),
     title: Optional[str] = typer.Option(None, help="Titre complet du texte ajouté."),
     short_title: Optional[str] = typer.Option(None, help="Titre court, utilisé dans les citations."),
     jurisdiction: Optional[str] = typer.Option(None, help="Mali, Union africaine, Nations Unies…"),
@@ -56,19 +56,8 @@ def ingest(
     settings = get_settings()
     metadata = {"title": title, "short_title": short_title, "jurisdiction": jurisdiction, "kind": kind,
                 "adopted": adopted}
-    for path in paths or []:
-        if not path.is_file():
-            typer.secho(f"{path} : fichier introuvable.", fg=typer.colors.YELLOW, err=True)
-            continue
-        try:
-            source = add_file(path, settings, metadata)
-        except (ParseError, UnicodeDecodeError, OSError) as exc:
-            reason = str(exc) if isinstance(exc, ParseError) else "fichier illisible (encodage ou accès)"
-            typer.secho(f"{path.name} : {reason}. Rien n’a été ajouté.", fg=typer.colors.YELLOW, err=True)
-            continue
-        typer.echo(f"Ajouté : {path.name} → {source.path}")
-    client = _client(settings)
-    bar = tqdm(total=0, unit=" morceaux", file=sys.stderr, dynamic_ncols=True, leave=False)
+    client = _client(settings)  # fails early, before anything is added, if the index is in use
+    bar = tqdm(total=0, unit="", file=sys.stderr, dynamic_ncols=True, leave=False)
 
     def progress(done: int, total: int, what: str) -> None:
         bar.total = total
@@ -76,6 +65,17 @@ def ingest(
         bar.set_description(what)
         bar.refresh()
 
+    for path in paths or []:
+        if not path.is_file():
+            typer.secho(f"{path} : fichier introuvable.", fg=typer.colors.YELLOW, err=True)
+            continue
+        try:
+            source = add_file(path, settings, metadata, progress)
+        except (ParseError, OSError) as exc:
+            reason = str(exc) if isinstance(exc, ParseError) else f"fichier illisible ({exc.strerror})"
+            typer.secho(f"{path.name} : {reason}. Rien n’a été ajouté.", fg=typer.colors.YELLOW, err=True)
+            continue
+        typer.echo(f"Ajouté : {path.name} → {source.path}")
     try:
         report = sync_library(settings, client, progress, announce=_say)
     except ModelUnavailable as exc:
@@ -153,13 +153,13 @@ def search(
 @app.command()
 def parse(file: Path, as_json: bool = typer.Option(False, "--json", help="Sortie JSON.")):
     """Montre les articles lus dans un fichier, sans rien indexer."""
+    from ingest.documents import read_document
     from ingest.markdown import ParseError
-    from ingest.sources import Source, read
 
     if not file.is_file():
         _fail(f"Fichier introuvable : {file}")
     try:
-        instrument, articles = read(Source(file, "ajout"))
+        instrument, articles = read_document(file)
     except ParseError as exc:
         _fail(f"{file.name} : {exc}")
     if as_json:

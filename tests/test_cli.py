@@ -85,3 +85,15 @@ def test_ingest_then_search_with_the_real_model(env, monkeypatch, real_model_pat
 
     human = runner.invoke(cli.app, ["search", "congé de maternité"])
     assert human.exit_code == 0 and "1. OIT C183 (protection de la maternité), art." in human.stdout
+
+    # A batch with a bad file: the bad one is named and skipped, the rest goes on.
+    empty = env.data_dir.parent / "mauvais.pdf"
+    empty.write_bytes(b"")
+    law = env.data_dir.parent / "Loi quota.txt"
+    law.write_bytes("Article 1er : Au moins 30 % de femmes dans les fonctions nominatives.\n".encode("cp1252"))
+    batch = runner.invoke(cli.app, ["ingest", str(empty), str(law), "--short-title", "Loi quota"])
+    assert batch.exit_code == 0, batch.output
+    assert "mauvais.pdf : le fichier est vide. Rien n’a été ajouté." in batch.stderr
+    assert "Index prêt : 3 textes" in batch.stdout
+    found = json.loads(runner.invoke(cli.app, ["search", "30 % de femmes fonctions nominatives", "--json"]).stdout)
+    assert found["hits"][0]["short_title"] == "Loi quota" and found["hits"][0]["article"] == "1"

@@ -10,7 +10,9 @@ from conftest import FakeDocumentEmbedder, FakeTextEmbedder
 from evals.pdf_parity import PAIRS, parity
 from ingest.index import Index
 from ingest.markdown import ParseError
-from ingest.pdf import ScannedPdf, guess_metadata, read_pdf_instrument, to_markdown
+from ingest.documents import read_document
+from ingest.layout import guess_metadata, to_markdown
+from ingest.pdf import ScannedPdf
 from ingest.sources import add_file, library
 from ingest.store import open_client
 from search.searcher import Searcher
@@ -27,7 +29,7 @@ def test_pdf_reading_matches_the_curated_markdown(pdf, markdown):
 
 
 def test_every_article_knows_its_pages():
-    _, articles = read_pdf_instrument(CONSTITUTION_PDF)
+    _, articles = read_document(CONSTITUTION_PDF)
     reader = PdfReader(CONSTITUTION_PDF)
     numbered = [a for a in articles if a.numbered]
     assert all(a.pages for a in numbered)
@@ -70,20 +72,20 @@ def blank_pdf(path: Path, pages: int = 2) -> Path:
 
 
 @pytest.mark.parametrize("content,message", [
-    (b"", "illisible"),
-    (b"\x89PNG\r\n" + bytes(range(256)) * 40, "illisible"),
+    (b"", "vide"),
+    (b"\x89PNG\r\n" + bytes(range(256)) * 40, "ce n’est pas un PDF"),
     (None, "illisible"),  # truncated copy of a real PDF
 ])
 def test_bad_pdfs_get_a_french_message(tmp_path, content, message):
     path = tmp_path / "mauvais.pdf"
     path.write_bytes(CONSTITUTION_PDF.read_bytes()[:30000] if content is None else content)
     with pytest.raises(ParseError, match=message):
-        read_pdf_instrument(path)
+        read_document(path)
 
 
 def test_a_scan_without_text_is_recognised(tmp_path):
     with pytest.raises(ScannedPdf, match="scanné"):
-        read_pdf_instrument(blank_pdf(tmp_path / "scan.pdf"))
+        read_document(blank_pdf(tmp_path / "scan.pdf"))
 
 
 def test_an_encrypted_pdf_is_refused_in_french(tmp_path):
@@ -94,7 +96,7 @@ def test_an_encrypted_pdf_is_refused_in_french(tmp_path):
     path = tmp_path / "protege.pdf"
     path.write_bytes(buffer.getvalue())
     with pytest.raises(ParseError, match="mot de passe"):
-        read_pdf_instrument(path)
+        read_document(path)
 
 
 def test_an_added_pdf_becomes_searchable_and_cited_with_pages(settings):
