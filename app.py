@@ -8,7 +8,8 @@ import streamlit as st
 
 from ingest.index import Index, sync_library
 from ingest.model import ModelUnavailable
-from ingest.sources import catalogue
+from ingest.markdown import ParseError
+from ingest.sources import add_upload, catalogue
 from ingest.store import StoreUnavailable, open_client
 from musoya.settings import get_settings
 from search.searcher import IndexMissing, QueryError, open_searcher
@@ -66,26 +67,7 @@ def show_hit(rank: int, hit) -> None:
         )
 
 
-def main() -> None:
-    st.title("Musoya")
-    st.caption("Les textes de loi du Mali et les engagements internationaux qui protègent les femmes et les filles, "
-               "cités mot pour mot.")
-    try:
-        index = Index(get_settings(), client(STORE))
-    except StoreUnavailable as exc:
-        st.error(str(exc))
-        st.stop()
-
-    if index.serving() is None:
-        st.info("L’index de recherche n’est pas encore construit. Il faut le faire une fois (quelques minutes).")
-        if st.button("Construire l’index maintenant", type="primary"):
-            try:
-                build_index()
-            except ModelUnavailable as exc:
-                st.error(str(exc))
-        st.stop()
-
-    catalog = instruments(str(get_settings().corpus_dir), index.serving())
+def search_page(catalog: list[dict]) -> None:
     by_id = {i["id"]: i for i in catalog}
     with st.sidebar:
         st.header("Filtres")
@@ -102,17 +84,79 @@ def main() -> None:
                              placeholder="Ex. : mon oncle veut marier ma petite sœur de 14 ans")
     st.caption("Exemples : " + " · ".join(f"« {e} »" for e in EXAMPLES))
     if not question:
-        st.stop()
+        return
     try:
         result = searcher(STORE).search(question, top_k, "hybrid", instrument, jurisdiction, kind)
     except (QueryError, IndexMissing, ModelUnavailable) as exc:
         st.warning(str(exc))
-        st.stop()
+        return
     if not result.hits:
         st.info("Aucun article ne correspond avec ces filtres. Essayez d’élargir les filtres ou de reformuler.")
     st.caption(f"{len(result.hits)} articles, en {result.took_ms:.0f} ms.")
     for rank, hit in enumerate(result.hits, start=1):
         show_hit(rank, hit)
+
+
+def add_page() -> None:
+    st.write("Ajoutez un texte que vous avez (PDF du Journal officiel, document Word, page web, texte) : "
+             "il est lu, découpé en articles et consultable aussitôt, marqué comme ajouté par vous.")
+    with st.form("ajout", clear_on_submit=False):
+        upload = st.file_uploader("Fichier", type=["pdf", "docx", "md", "txt", "html", "htm"])
+        title = st.text_input("Titre complet (facultatif : lu dans le document si possible)")
+        short_title = st.text_input("Titre court pour les citations (ex. : Code des personnes et de la famille)")
+        jurisdiction = st.selectbox("Origine", ["Mali", "Union africaine", "CEDEAO", "Nations Unies", "OIT", "Autre"])
+        kind = st.text_input("Type de texte (loi, décret, code, convention…)")
+        adopted = st.text_input("Date d’adoption (AAAA-MM-JJ)")
+        submitted = st.form_submit_button("Ajouter et indexer", type="primary")
+    if not submitted:
+        return
+    if upload is None:
+        st.warning("Choisissez d’abord un fichier.")
+        return
+    metadata = {"title": title, "short_title": short_title, "jurisdiction": jurisdiction, "kind": kind,
+                "adopted": adopted}
+    bar = st.progress(0.0, text="Lecture du fichier…")
+
+    def progress(done: int, total: int, what: str) -> None:
+        bar.progress(min(done / total, 1.0) if total else 0.0, text=what)
+
+    try:
+        source = add_upload(upload.name, upload.getvalue(), get_settings(), metadata, progress)
+        report = sync_library(get_settings(), client(STORE), progress, announce=lambda _: None)
+    except ParseError as exc:
+        bar.empty()
+        st.error(f"{upload.name} : {exc}. Rien n’a été ajouté ; l’index existant est intact.")
+        return
+    bar.empty()
+    instruments.clear()
+    st.success(f"« {upload.name} » est ajouté ({source.path.name}) et consultable : "
+               f"{report.instruments} textes dans l’index.")
+
+
+def main() -> None:
+    st.title("Musoya")
+    st.caption("Les textes de loi du Mali et les engagements internationaux qui protègent les femmes et les filles, "
+               "cités mot pour mot.")
+    try:
+        index = Index(get_settings(), client(STORE))
+    except StoreUnavailable as exc:
+        st.error(str(exc))
+        return
+
+    if index.serving() is None:
+        st.info("L’index de recherche n’est pas encore construit. Il faut le faire une fois (quelques minutes).")
+        if st.button("Construire l’index maintenant", type="primary"):
+            try:
+                build_index()
+            except ModelUnavailable as exc:
+                st.error(str(exc))
+        return
+
+    search_tab, add_tab = st.tabs(["Rechercher", "Ajouter des textes"])
+    with search_tab:
+        search_page(instruments(str(get_settings().corpus_dir), index.serving()))
+    with add_tab:
+        add_page()
 
 
 main()

@@ -76,6 +76,22 @@ def add_file(path: Path, settings: Settings, metadata: dict | None = None, progr
     return Source(dest, "ajout")
 
 
+def add_upload(name: str, data: bytes, settings: Settings, metadata: dict | None = None, progress=None) -> Source:
+    """A file received from the browser: size-checked, stored under a safe name, then added."""
+    limit = settings.max_upload_mb * 1024 * 1024
+    if len(data) > limit:
+        raise ParseError(f"le fichier dépasse la taille permise ({settings.max_upload_mb} Mo)")
+    folder = settings.data_dir / "televersements"
+    folder.mkdir(parents=True, exist_ok=True)
+    original = Path(Path(name).name)  # never a path: "../../x.pdf" becomes "x.pdf"
+    received = folder / f"{safe_stem(original.stem)}{original.suffix.lower()[:8]}"
+    received.write_bytes(data)
+    try:
+        return add_file(received, settings, metadata, progress)
+    finally:
+        received.unlink(missing_ok=True)
+
+
 def catalogue(settings: Settings) -> list[Instrument]:
     """Every instrument of the library, from its front matter only (fast: no parsing)."""
     instruments = []

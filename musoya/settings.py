@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     top_k: int = 10
     embed_batch_size: int = 16
     max_chunk_tokens: int = 480
+    max_upload_mb: int = 50
 
     @property
     def store_path(self) -> Path:

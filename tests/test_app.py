@@ -55,3 +55,16 @@ def test_the_lock_held_elsewhere_is_explained(app_env):
         holder.close()
     assert not at.exception
     assert "déjà ouvert par un autre programme" in at.error[0].value
+
+
+def test_the_add_tab_asks_for_a_file_first(app_env, monkeypatch):
+    bundle(app_env, "oit-c100-egalite-remuneration-1951")
+    client = open_client(app_env)
+    Index(app_env, client).sync(library(app_env), FakeDocumentEmbedder)
+    client.close()
+    at = run_app()
+    assert [t.label for t in at.tabs] == ["Rechercher", "Ajouter des textes"]
+    submit = next(b for b in at.button if b.label == "Ajouter et indexer")
+    at = submit.click().run()
+    assert not at.exception
+    assert any("Choisissez d’abord un fichier" in w.value for w in at.warning)

@@ -128,3 +128,16 @@ def test_safe_names_cannot_escape_the_data_folder():
     assert safe_stem("../../etc/passwd") == "etc-passwd"
     assert safe_stem("Ɓamakɔ ߒߞߏ") == "amak"
     assert safe_stem("...") == "texte"
+
+
+def test_uploads_are_size_limited_and_stored_under_safe_names(settings):
+    from ingest.markdown import ParseError
+    from ingest.sources import add_upload
+
+    law = "## Article 1\n\nAu moins 30 % de femmes.\n".encode()
+    source = add_upload("../../etc/Loi quota.md", law, settings)
+    assert source.path == settings.data_dir / "ajouts" / "loi-quota.md"
+    assert not list((settings.data_dir / "televersements").iterdir()), "the received copy is not kept"
+    settings.max_upload_mb = 0
+    with pytest.raises(ParseError, match="taille permise"):
+        add_upload("gros.pdf", b"%PDF" + b"0" * 10, settings)
