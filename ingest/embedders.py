@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from haystack_integrations.components.embedders.sentence_transformers import (
     SentenceTransformersDocumentEmbedder,
     SentenceTransformersTextEmbedder,
@@ -34,8 +32,3 @@ def text_embedder(settings: Settings, announce=print) -> SentenceTransformersTex
         progress_bar=False,
         local_files_only=True,
     )
-
-
-def tokenizer_file(settings: Settings, announce=print) -> str | None:
-    path = Path(model_path(settings, announce)) / "tokenizer.json"
-    return str(path) if path.exists() else None

@@ -193,14 +193,12 @@ def _message(exc: Exception) -> str:
 
 def sync_library(settings: Settings, client: QdrantClient, progress: Progress | None = None, announce=print) -> SyncReport:
     """Bring the index in step with the bundled corpus and the texts users added."""
-    from functools import partial
-
-    from ingest.embedders import document_embedder, tokenizer_file
+    from ingest.model import tokenizer_file
     from ingest.sources import library
 
-    return Index(settings, client).sync(
-        library(settings),
-        partial(document_embedder, settings, announce),
-        tokenizer_file(settings, announce),
-        progress,
-    )
+    def make_embedder():  # imported only when something must be embedded: it takes seconds
+        from ingest.embedders import document_embedder
+
+        return document_embedder(settings, announce)
+
+    return Index(settings, client).sync(library(settings), make_embedder, tokenizer_file(settings, announce), progress)

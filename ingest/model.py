@@ -274,3 +274,9 @@ def model_path(settings: Settings, announce=print) -> str:
         announce("Préparation du modèle d’embeddings (une seule fois, environ une minute)…")
         convert(dest)
     return str(dest)
+
+
+def tokenizer_file(settings: Settings, announce=print) -> str | None:
+    """The model's tokenizer, used to cut articles to the model's window."""
+    path = Path(model_path(settings, announce)) / "tokenizer.json"
+    return str(path) if path.exists() else None

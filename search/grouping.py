@@ -24,7 +24,11 @@ class Hit:
 
     @property
     def citation(self) -> str:
-        return f"{self.short_title}, {self.label}"
+        """`Code pénal 2024, art. 327-12`, with the page(s) when the text came from a PDF."""
+        if not self.pages:
+            return f"{self.short_title}, {self.label}"
+        pages = f"p. {self.pages[0]}" if len(self.pages) == 1 else f"p. {self.pages[0]}-{self.pages[-1]}"
+        return f"{self.short_title}, {self.label}, {pages}"
 
     def to_dict(self) -> dict:
         return {**asdict(self), "citation": self.citation}

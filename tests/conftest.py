@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -30,14 +31,16 @@ def fake_vector(text: str) -> list[float]:
 
 @component
 class FakeDocumentEmbedder:
-    def __init__(self, fail_after: int | None = None):
+    def __init__(self, fail_after: int | None = None, delay: float = 0.0):
         self.fail_after = fail_after
+        self.delay = delay  # seconds per batch, to leave time for a crash test to strike
         self.embedded = 0
 
     @component.output_types(documents=list[Document])
     def run(self, documents: list[Document]):
         if self.fail_after is not None and self.embedded >= self.fail_after:
             raise RuntimeError("panne simulée pendant le calcul des vecteurs")
+        time.sleep(self.delay)
         self.embedded += len(documents)
         return {"documents": [replace(d, embedding=fake_vector(f"{d.meta['context']}\n{d.content}")) for d in documents]}
 
