@@ -61,10 +61,8 @@ def show_hit(rank: int, hit) -> None:
         st.markdown(f"**{rank}. {html.escape(hit.citation)}**")
         if hit.hierarchy:
             st.caption(" › ".join(hit.hierarchy))
-        st.markdown(
-            f'<div style="white-space: pre-wrap; line-height: 1.5">{html.escape(hit.text)}</div>',
-            unsafe_allow_html=True,
-        )
+        # st.html: the verbatim text is escaped and never read as Markdown ("2. " is not a list).
+        st.html(f'<div style="white-space: pre-wrap; line-height: 1.5">{html.escape(hit.text)}</div>')
 
 
 def search_page(catalog: list[dict]) -> None:
@@ -80,8 +78,12 @@ def search_page(catalog: list[dict]) -> None:
         kind = st.selectbox("Type de texte", [None, *kinds], format_func=lambda k: "Tous" if k is None else k)
         top_k = st.slider("Nombre d’articles", 3, 20, 8)
 
+    if "question" not in st.session_state:  # a shared link: ?q=…
+        st.session_state.question = st.query_params.get("q", "")
     question = st.text_input("Votre question, en français courant", key="question",
                              placeholder="Ex. : mon oncle veut marier ma petite sœur de 14 ans")
+    if question:
+        st.query_params["q"] = question
     st.caption("Exemples : " + " · ".join(f"« {e} »" for e in EXAMPLES))
     if not question:
         return

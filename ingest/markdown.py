@@ -118,6 +118,8 @@ def parse_body(body: str, instrument_id: str) -> list[Article]:
         article = ARTICLE.match(heading) if match.group(1) == "##" else None
         if article:
             label, numbered = article_number(article.group(1)), True
+            # Articles that follow a preamble are not part of it (DUDH: "# Préambule" then articles).
+            hierarchy = [(lv, h) for lv, h in hierarchy if not fold(h).startswith("preambule")]
             continue
         level = heading_level(heading)
         if level is None and not seen_heading and not units:

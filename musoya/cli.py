@@ -179,10 +179,8 @@ def run_app(port: int = typer.Option(8501, help="Port local.")):
     from musoya.settings import ROOT
 
     ingest([])
-    command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-               "--server.port", str(port), "--server.address", "localhost",
-               "--browser.gatherUsageStats", "false"]
-    raise typer.Exit(subprocess.call(command))
+    command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port)]
+    raise typer.Exit(subprocess.call(command, cwd=ROOT))  # .streamlit/config.toml: localhost only
 
 
 def main() -> None:

@@ -44,6 +44,9 @@ def test_a_question_shows_verbatim_articles_with_citations(app_env, monkeypatch)
     texts = " ".join(m.value for m in at.markdown)
     assert "OIT C183 (protection de la maternité), art." in texts
     assert "<script>" not in texts
+    articles = [h.proto.body for h in at.get("html")]
+    assert articles and all("<script>" not in body for body in articles)
+    assert any("congé de maternité" in body for body in articles)
     assert at.sidebar.selectbox[0].options[0] == "Tous les textes"
 
 

@@ -108,3 +108,10 @@ def test_unclosed_front_matter_is_reported(tmp_path):
     path.write_text("---\ntitle: X\n## Article 1\n\nTexte.", encoding="utf-8")
     with pytest.raises(ParseError, match="front matter"):
         parse_markdown(path)
+
+
+def test_articles_after_a_preamble_are_not_part_of_it():
+    _, articles = parse_markdown(ROOT / "corpus" / "un-dudh-1948.md")
+    by_key = {a.key: a for a in articles}
+    assert by_key["préambule"].hierarchy == ["Préambule"]
+    assert by_key["16"].hierarchy == []
