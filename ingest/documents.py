@@ -134,8 +134,15 @@ def as_markdown(path: Path, metadata: dict | None = None, progress=None) -> str:
     return "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---\n\n" + body
 
 
-def read_document(path: Path, origin: str = "ajout", metadata: dict | None = None) -> tuple[Instrument, list[Article]]:
-    instrument, articles = parse_text(as_markdown(path, metadata), path.stem, origin)
+def convert(path: Path, metadata: dict | None = None, progress=None) -> tuple[str, Instrument, list[Article]]:
+    """(Markdown text, instrument, articles); refuses a document in which no article was found."""
+    text = as_markdown(path, metadata, progress)
+    instrument, articles = parse_text(text, path.stem, "ajout")
     if not any(a.numbered for a in articles) and path.suffix.lower() != ".md":
         raise ParseError("aucun article (« Article 1 », « Art. 2 »…) n’a été reconnu dans ce document")
+    return text, instrument, articles
+
+
+def read_document(path: Path, metadata: dict | None = None) -> tuple[Instrument, list[Article]]:
+    _, instrument, articles = convert(path, metadata)
     return instrument, articles

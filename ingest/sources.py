@@ -9,8 +9,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.documents import as_markdown
-from ingest.markdown import ParseError, instrument_from_meta, parse_markdown, parse_text, split_front_matter
+from ingest.documents import convert
+from ingest.markdown import ParseError, instrument_from_meta, parse_markdown, split_front_matter
 from ingest.records import Article, Instrument
 from musoya.settings import Settings
 
@@ -63,11 +63,12 @@ def add_file(path: Path, settings: Settings, metadata: dict | None = None, progr
     A PDF or Word file is read once, here: its Markdown (with page markers and front
     matter) is what gets indexed, and what a person can open and correct.
     """
-    text = as_markdown(path, metadata, progress)
-    parse_text(text, path.stem)  # refuse now what could not be indexed later
+    text, _, _ = convert(path, metadata, progress)  # refuses now what could not be indexed later
     folder = added_dir(settings)
     (folder / "originaux").mkdir(parents=True, exist_ok=True)
     stem = safe_stem(Path(path.name).stem)
+    if (settings.corpus_dir / f"{stem}.md").exists():
+        stem += "-ajout"  # a bundled text keeps its id
     shutil.copyfile(path, folder / "originaux" / f"{stem}{path.suffix.lower()}")
     dest = folder / f"{stem}.md"
     tmp = dest.with_suffix(".md.tmp")

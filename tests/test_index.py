@@ -141,3 +141,12 @@ def test_uploads_are_size_limited_and_stored_under_safe_names(settings):
     settings.max_upload_mb = 0
     with pytest.raises(ParseError, match="taille permise"):
         add_upload("gros.pdf", b"%PDF" + b"0" * 10, settings)
+
+
+def test_an_added_text_never_replaces_a_bundled_one(settings, tmp_path):
+    bundle(settings, "un-cedef-1979")
+    mine = tmp_path / "un-cedef-1979.md"
+    mine.write_text("## Article 1\n\nMa version annotée.\n", encoding="utf-8")
+    source = add_file(mine, settings)
+    assert source.instrument_id == "un-cedef-1979-ajout"
+    assert [s.instrument_id for s in library(settings)] == ["un-cedef-1979", "un-cedef-1979-ajout"]
