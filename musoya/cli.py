@@ -173,6 +173,24 @@ def parse(file: Path, as_json: bool = typer.Option(False, "--json", help="Sortie
         typer.echo(f"- {a.label()} — {' › '.join(a.hierarchy[-2:])} — {first[:90]}")
 
 
+@app.command(name="eval")
+def evaluate():
+    """Mesure la qualité de la recherche sur les questions de référence (evals/gold.yaml)."""
+    from evals.retrieval import RESULTS, run
+    from musoya.settings import get_settings
+    from search.searcher import IndexMissing
+
+    settings = get_settings()
+    client = _client(settings)
+    try:
+        run(settings, client)
+    except IndexMissing as exc:
+        _fail(str(exc))
+    finally:
+        client.close()
+    typer.echo((RESULTS / "retrieval.md").read_text(encoding="utf-8"))
+
+
 @app.command(name="app")
 def run_app(port: int = typer.Option(8501, help="Port local.")):
     """Construit l’index s’il manque, puis ouvre l’application dans le navigateur."""
