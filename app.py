@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import html
 
 import streamlit as st
@@ -135,8 +136,25 @@ def add_page() -> None:
                f"{report.instruments} textes dans l’index.")
 
 
+def allowed() -> bool:
+    """When the office shares the app on its network, a password guards it (never logged)."""
+    secret = get_settings().access_password
+    if secret is None or st.session_state.get("authorised"):
+        return True
+    with st.form("acces"):
+        typed = st.text_input("Mot de passe d’accès", type="password")
+        if st.form_submit_button("Entrer") and hmac.compare_digest(typed.encode(), secret.get_secret_value().encode()):
+            st.session_state.authorised = True
+            st.rerun()
+        elif typed:
+            st.error("Mot de passe incorrect.")
+    return False
+
+
 def main() -> None:
     st.title("Musoya")
+    if not allowed():
+        return
     st.caption("Les textes de loi du Mali et les engagements internationaux qui protègent les femmes et les filles, "
                "cités mot pour mot.")
     try:

@@ -63,6 +63,8 @@ def add_file(path: Path, settings: Settings, metadata: dict | None = None, progr
     A PDF or Word file is read once, here: its Markdown (with page markers and front
     matter) is what gets indexed, and what a person can open and correct.
     """
+    if path.stat().st_size > settings.max_upload_mb * 1024 * 1024:
+        raise ParseError(f"le fichier dépasse la taille permise ({settings.max_upload_mb} Mo)")
     text, _, _ = convert(path, metadata, progress)  # refuses now what could not be indexed later
     folder = added_dir(settings)
     (folder / "originaux").mkdir(parents=True, exist_ok=True)
@@ -79,8 +81,7 @@ def add_file(path: Path, settings: Settings, metadata: dict | None = None, progr
 
 def add_upload(name: str, data: bytes, settings: Settings, metadata: dict | None = None, progress=None) -> Source:
     """A file received from the browser: size-checked, stored under a safe name, then added."""
-    limit = settings.max_upload_mb * 1024 * 1024
-    if len(data) > limit:
+    if len(data) > settings.max_upload_mb * 1024 * 1024:
         raise ParseError(f"le fichier dépasse la taille permise ({settings.max_upload_mb} Mo)")
     folder = settings.data_dir / "televersements"
     folder.mkdir(parents=True, exist_ok=True)

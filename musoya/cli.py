@@ -192,13 +192,21 @@ def evaluate():
 
 
 @app.command(name="app")
-def run_app(port: int = typer.Option(8501, help="Port local.")):
+def run_app(
+    port: int = typer.Option(8501, help="Port."),
+    share: bool = typer.Option(False, "--partager", help="Ouvrir l’application aux autres postes du réseau local."),
+):
     """Construit l’index s’il manque, puis ouvre l’application dans le navigateur."""
-    from musoya.settings import ROOT
+    from musoya.settings import ROOT, get_settings
 
-    ingest([])
+    if share and get_settings().access_password is None:
+        _fail("Pour partager l’application sur le réseau, définissez d’abord un mot de passe d’accès : "
+              "MUSOYA_ACCESS_PASSWORD dans le fichier .env (voir le README).")
+    ingest([], title=None, short_title=None, jurisdiction=None, kind=None, adopted=None)
     command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port)]
-    raise typer.Exit(subprocess.call(command, cwd=ROOT))  # .streamlit/config.toml: localhost only
+    if share:
+        command += ["--server.address", "0.0.0.0"]
+    raise typer.Exit(subprocess.call(command, cwd=ROOT))  # .streamlit/config.toml: localhost by default
 
 
 def main() -> None:

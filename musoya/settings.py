@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     embed_batch_size: int = 16
     max_chunk_tokens: int = 480
     max_upload_mb: int = 50
+    access_password: SecretStr | None = None  # required to open the app when it is shared on a network
 
     @property
     def store_path(self) -> Path:

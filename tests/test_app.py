@@ -71,3 +71,19 @@ def test_the_add_tab_asks_for_a_file_first(app_env, monkeypatch):
     at = submit.click().run()
     assert not at.exception
     assert any("Choisissez d’abord un fichier" in w.value for w in at.warning)
+
+
+def test_a_shared_app_asks_for_its_password(app_env, monkeypatch):
+    monkeypatch.setenv("MUSOYA_ACCESS_PASSWORD", "bamako-2026")
+    get_settings.cache_clear()
+    at = run_app()
+    assert not at.exception
+    assert at.text_input[0].label == "Mot de passe d’accès"
+    assert not at.tabs and not at.info, "nothing of the library shows before the password"
+    at.text_input[0].input("mauvais")
+    at = at.button[0].click().run()
+    assert any("Mot de passe incorrect" in e.value for e in at.error)
+    at.text_input[0].input("bamako-2026")
+    at = at.button[0].click().run()
+    assert not at.exception
+    assert "pas encore construit" in at.info[0].value

@@ -97,3 +97,9 @@ def test_ingest_then_search_with_the_real_model(env, monkeypatch, real_model_pat
     assert "Index prêt : 3 textes" in batch.stdout
     found = json.loads(runner.invoke(cli.app, ["search", "30 % de femmes fonctions nominatives", "--json"]).stdout)
     assert found["hits"][0]["short_title"] == "Loi quota" and found["hits"][0]["article"] == "1"
+
+
+def test_sharing_the_app_requires_a_password(env):
+    result = runner.invoke(cli.app, ["app", "--partager"])
+    assert result.exit_code == 1
+    assert "MUSOYA_ACCESS_PASSWORD" in result.stderr
