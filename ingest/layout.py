@@ -63,7 +63,6 @@ def to_markdown(pages: list[str], rejoin: bool = True, page_markers: bool = True
 
     heading: list[str] | None = None
     for number, lines in enumerate(split, start=1):
-        # A paragraph may run across pages: the marker then goes inside it, on its own line.
         if page_markers:  # a paragraph may run across pages: the marker then goes inside it
             (paragraph if paragraph else out).append(f"<!-- page {number} -->")
         for raw in lines:
@@ -137,9 +136,9 @@ def guess_metadata(body: str, stem: str) -> dict:
         kind = fold(match.group(1)).replace("decret", "décret").replace("arrete", "arrêté")
         meta.update(title=title, short_title=f"{kind.capitalize()} n°{match.group(2)}", kind=kind)
         date = DATE.search(title)
-        if date:
-            day, month, year = date.groups()
-            meta["adopted"] = f"{year}-{MONTHS[fold(month)]:02d}-{int(day):02d}"
+        month = MONTHS.get(fold(date.group(2))) if date else None
+        if month:
+            meta["adopted"] = f"{date.group(3)}-{month:02d}-{int(date.group(1)):02d}"
     if "REPUBLIQUE DU MALI" in body[:5000].upper():
         meta["jurisdiction"] = "Mali"
     return meta

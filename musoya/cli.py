@@ -14,6 +14,7 @@ app = typer.Typer(
     help="Musoya : les textes de loi qui protègent les femmes et les filles au Mali, à portée de main.",
     add_completion=False,
     no_args_is_help=True,
+    pretty_exceptions_enable=False,
 )
 
 
@@ -210,7 +211,21 @@ def run_app(
 
 
 def main() -> None:
-    app()
+    """Entry point: an unexpected failure is logged for the team, and explained in French."""
+    try:
+        app()
+    except Exception:  # noqa: BLE001 - the last line of defence: no traceback for the user
+        import traceback
+
+        from musoya.settings import get_settings
+
+        log = get_settings().data_dir / "erreurs.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("a", encoding="utf-8") as handle:
+            handle.write(traceback.format_exc() + "\n")
+        typer.secho(f"Erreur inattendue : l’opération n’a pas abouti. Les détails sont dans {log} ; "
+                    "transmettez ce fichier à l’équipe Musoya.", fg=typer.colors.RED, err=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -103,3 +103,17 @@ def test_sharing_the_app_requires_a_password(env):
     result = runner.invoke(cli.app, ["app", "--partager"])
     assert result.exit_code == 1
     assert "MUSOYA_ACCESS_PASSWORD" in result.stderr
+
+
+def test_an_unexpected_failure_is_logged_not_shown(env, monkeypatch, capsys):
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("bogue interne")
+
+    monkeypatch.setattr("ingest.documents.read_document", broken)
+    monkeypatch.setattr("sys.argv", ["musoya", "parse", str(ROOT / "corpus" / "un-cedef-1979.md")])
+    with pytest.raises(SystemExit) as stop:
+        cli.main()
+    assert stop.value.code == 1
+    err = capsys.readouterr().err
+    assert "Erreur inattendue" in err and "Traceback" not in err
+    assert "ZeroDivisionError: bogue interne" in (env.data_dir / "erreurs.log").read_text(encoding="utf-8")
