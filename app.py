@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import hmac
 import html
+from urllib.parse import urlencode
 
 import streamlit as st
 
 from ingest.index import Index, sync_library
 from ingest.model import ModelUnavailable
 from ingest.markdown import ParseError
+from ingest.records import Article
 from ingest.sources import add_upload, catalogue
 from ingest.store import StoreUnavailable, open_client
 from musoya.settings import get_settings
+from search.reading import around, open_instrument, table_of_contents
 from search.searcher import IndexMissing, QueryError, open_searcher
 
 EXAMPLES = (
@@ -57,13 +60,22 @@ def build_index() -> None:
     st.success(f"Index prêt : {report.instruments} textes, {report.chunks} passages, en {report.seconds:.0f} s.")
 
 
+def verbatim(text: str) -> None:
+    # st.html: the verbatim text is escaped and never read as Markdown ("2. " is not a list).
+    st.html(f'<div style="white-space: pre-wrap; line-height: 1.5">{html.escape(text)}</div>')
+
+
+def reading_link(instrument: str, key: str) -> str:
+    return "?" + urlencode({"page": "parcourir", "texte": instrument, "article": key})
+
+
 def show_hit(rank: int, hit) -> None:
     with st.container(border=True):
         st.markdown(f"**{rank}. {html.escape(hit.citation)}**")
         if hit.hierarchy:
             st.caption(" › ".join(hit.hierarchy))
-        # st.html: the verbatim text is escaped and never read as Markdown ("2. " is not a list).
-        st.html(f'<div style="white-space: pre-wrap; line-height: 1.5">{html.escape(hit.text)}</div>')
+        verbatim(hit.text)
+        st.markdown(f"[Lire dans le texte]({reading_link(hit.instrument, hit.key)})")
 
 
 def search_page(catalog: list[dict]) -> None:
@@ -98,6 +110,47 @@ def search_page(catalog: list[dict]) -> None:
     st.caption(f"{len(result.hits)} articles, en {result.took_ms:.0f} ms.")
     for rank, hit in enumerate(result.hits, start=1):
         show_hit(rank, hit)
+
+
+@st.cache_data(show_spinner=False)
+def instrument_text(instrument_id: str, version: str):
+    instrument, articles = open_instrument(get_settings(), instrument_id)
+    return instrument.to_dict(), [a.to_dict() for a in articles]
+
+
+def browse_page(catalog: list[dict], version: str) -> None:
+    by_id = {i["id"]: i for i in catalog}
+    wanted = st.query_params.get("texte")
+    ids = list(by_id)
+    chosen = st.selectbox("Texte", ids, index=ids.index(wanted) if wanted in by_id else 0,
+                          format_func=lambda i: by_id[i]["short_title"] + (" (ajouté)" if by_id[i]["origin"] != "corpus" else ""))
+    meta, articles = instrument_text(chosen, version)
+    st.subheader(meta["title"])
+    facts = [meta["jurisdiction"], meta["kind"], f"adopté le {meta['adopted']}" if meta["adopted"] else ""]
+    st.caption(" · ".join(f for f in facts if f))
+    with st.expander("Provenance du texte"):
+        st.markdown(f"**Référence** : {html.escape(meta['reference'] or '—')}")
+        st.markdown(f"**Source** : {html.escape(meta['source'] or '—')}")
+        st.markdown(f"**Complétude** : {html.escape(meta['completeness'] or '—')}")
+    keys = [a["key"] for a in articles]
+    labels = {a["key"]: Article(**a).label() for a in articles}
+    asked = st.query_params.get("article")
+    key = st.selectbox("Article", keys, index=keys.index(asked) if asked in keys else 0,
+                       format_func=lambda k: labels[k])
+    st.query_params.update({"page": "parcourir", "texte": chosen, "article": key})
+    units = [Article(**a) for a in articles]
+    for unit in around(units, key):
+        with st.container(border=unit.key == key):
+            st.markdown(f"**{html.escape(meta['short_title'])}, {html.escape(unit.label())}**"
+                        + (f" — p. {', '.join(map(str, unit.pages))}" if unit.pages else ""))
+            if unit.hierarchy:
+                st.caption(" › ".join(unit.hierarchy))
+            verbatim(unit.text)
+    with st.expander("Table des matières"):
+        for path, first in table_of_contents(units):
+            title = path[-1] if path else "Dispositions"
+            indent = " " * max(len(path) - 1, 0)
+            st.markdown(f"{indent}[{html.escape(title)}]({reading_link(chosen, first.key)})")
 
 
 def add_page() -> None:
@@ -172,10 +225,18 @@ def main() -> None:
                 st.error(str(exc))
         return
 
-    search_tab, add_tab = st.tabs(["Rechercher", "Ajouter des textes"])
-    with search_tab:
-        search_page(instruments(str(get_settings().corpus_dir), index.serving()))
-    with add_tab:
+    pages = {"rechercher": "Rechercher", "parcourir": "Parcourir les textes", "ajouter": "Ajouter des textes"}
+    names = list(pages)
+    asked = st.query_params.get("page")
+    page = st.sidebar.radio("Page", names, index=names.index(asked) if asked in pages else 0,
+                            format_func=pages.get, key="page")
+    st.query_params["page"] = page
+    catalog = instruments(str(get_settings().corpus_dir), index.serving())
+    if page == "rechercher":
+        search_page(catalog)
+    elif page == "parcourir":
+        browse_page(catalog, index.serving())
+    else:
         add_page()
 
 

@@ -19,11 +19,20 @@ def app_env(monkeypatch, settings):
     get_settings.cache_clear()
 
 
-def run_app(**state):
+def run_app(query: dict | None = None, **state):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
     for key, value in state.items():
         at.session_state[key] = value
     return at.run()
+
+
+def build(settings, *stems):
+    bundle(settings, *stems)
+    client = open_client(settings)
+    Index(settings, client).sync(library(settings), FakeDocumentEmbedder)
+    client.close()
 
 
 def test_without_an_index_the_app_offers_to_build_it(app_env):
@@ -34,10 +43,7 @@ def test_without_an_index_the_app_offers_to_build_it(app_env):
 
 
 def test_a_question_shows_verbatim_articles_with_citations(app_env, monkeypatch):
-    bundle(app_env, "un-cedef-1979", "oit-c183-protection-maternite-2000")
-    client = open_client(app_env)
-    Index(app_env, client).sync(library(app_env), FakeDocumentEmbedder)
-    client.close()
+    build(app_env, "un-cedef-1979", "oit-c183-protection-maternite-2000")
     monkeypatch.setattr("ingest.embedders.text_embedder", lambda *a, **k: FakeTextEmbedder())
     at = run_app(question="congé de maternité <script>alert(1)</script>")
     assert not at.exception, at.exception
@@ -48,6 +54,8 @@ def test_a_question_shows_verbatim_articles_with_citations(app_env, monkeypatch)
     assert articles and all("<script>" not in body for body in articles)
     assert any("congé de maternité" in body for body in articles)
     assert at.sidebar.selectbox[0].options[0] == "Tous les textes"
+    links = [m.value for m in at.markdown if "Lire dans le texte" in m.value]
+    assert links and "page=parcourir" in links[0] and "texte=oit-c183-protection-maternite-2000" in links[0]
 
 
 def test_the_lock_held_elsewhere_is_explained(app_env):
@@ -60,13 +68,10 @@ def test_the_lock_held_elsewhere_is_explained(app_env):
     assert "déjà ouvert par un autre programme" in at.error[0].value
 
 
-def test_the_add_tab_asks_for_a_file_first(app_env, monkeypatch):
-    bundle(app_env, "oit-c100-egalite-remuneration-1951")
-    client = open_client(app_env)
-    Index(app_env, client).sync(library(app_env), FakeDocumentEmbedder)
-    client.close()
-    at = run_app()
-    assert [t.label for t in at.tabs] == ["Rechercher", "Ajouter des textes"]
+def test_the_add_page_asks_for_a_file_first(app_env):
+    build(app_env, "oit-c100-egalite-remuneration-1951")
+    at = run_app({"page": "ajouter"})
+    assert at.sidebar.radio[0].value == "ajouter"
     submit = next(b for b in at.button if b.label == "Ajouter et indexer")
     at = submit.click().run()
     assert not at.exception
@@ -79,7 +84,7 @@ def test_a_shared_app_asks_for_its_password(app_env, monkeypatch):
     at = run_app()
     assert not at.exception
     assert at.text_input[0].label == "Mot de passe d’accès"
-    assert not at.tabs and not at.info, "nothing of the library shows before the password"
+    assert not at.sidebar.radio and not at.info, "nothing of the library shows before the password"
     at.text_input[0].input("mauvais")
     at = at.button[0].click().run()
     assert any("Mot de passe incorrect" in e.value for e in at.error)
@@ -87,3 +92,17 @@ def test_a_shared_app_asks_for_its_password(app_env, monkeypatch):
     at = at.button[0].click().run()
     assert not at.exception
     assert "pas encore construit" in at.info[0].value
+
+
+def test_a_deep_link_opens_an_article_in_its_text_with_provenance(app_env):
+    build(app_env, "un-cedef-1979", "mali-constitution-2023")
+    at = run_app({"page": "parcourir", "texte": "un-cedef-1979", "article": "16"})
+    assert not at.exception, at.exception
+    headings = " ".join(m.value for m in at.markdown)
+    assert "**CEDEF (CEDAW), art. 16**" in headings
+    assert "**CEDEF (CEDAW), art. 15**" in headings and "**CEDEF (CEDAW), art. 17**" in headings
+    bodies = " ".join(h.proto.body for h in at.get("html"))
+    assert "a) le même droit de contracter mariage;" in bodies
+    assert "Fedlex" in headings, "the provenance is visible"
+    assert any("article=1" in m.value and "Première partie" in m.value for m in at.markdown), "table of contents"
+    assert at.query_params["article"] == "16"
