@@ -93,8 +93,13 @@ def parse_body(body: str, instrument_id: str) -> list[Article]:
     pages: list[int] = []
 
     def flush() -> None:
+        nonlocal hierarchy
         text = "\n".join(lines).strip("\n")
         if not text.strip():
+            return
+        if _wrapped_heading(text) and not numbered and hierarchy and label == hierarchy[-1][1]:
+            level, heading = hierarchy[-1]  # "Chapitre 2 : Des crimes portant atteinte à la sécurité" + "intérieure…"
+            hierarchy = hierarchy[:-1] + [(level, f"{heading} {text.strip()}")]
             return
         path = [h for _, h in hierarchy]
         body_text, signature = _split_signature(text)
@@ -133,6 +138,12 @@ def parse_body(body: str, instrument_id: str) -> list[Article]:
     flush()
     _assign_keys(units)
     return units
+
+
+def _wrapped_heading(text: str) -> bool:
+    """The rest of a heading printed on the next line: one short line starting in lower case."""
+    text = text.strip()
+    return "\n" not in text and len(text) <= 250 and text[:1].islower()
 
 
 def _split_signature(text: str) -> tuple[str, str]:

@@ -14,7 +14,7 @@ from ingest.markdown import ParseError, instrument_from_meta, parse_markdown, sp
 from ingest.records import Article, Instrument
 from musoya.settings import Settings
 
-PARSER_VERSION = "2"  # bump to re-embed everything after a parsing change
+PARSER_VERSION = "3"  # bump to re-embed everything after a parsing change
 
 
 @dataclass

@@ -115,3 +115,13 @@ def test_articles_after_a_preamble_are_not_part_of_it():
     by_key = {a.key: a for a in articles}
     assert by_key["préambule"].hierarchy == ["Préambule"]
     assert by_key["16"].hierarchy == []
+
+
+def test_a_heading_wrapped_onto_the_next_line_is_joined():
+    _, articles = parse_markdown(ROOT / "corpus" / "mali-code-penal-2024.md")
+    first = next(a for a in articles if a.article == "232-1")
+    assert first.hierarchy[-1] == (
+        "Chapitre 2 : Des crimes portant atteinte à la sécurité intérieure de l’Etat ou à l’intégrité du "
+        "territoire par la guerre civile, l’emploi illégal de la force armée, la dévastation et le pillage public")
+    notes = [a for a in articles if not a.numbered and a.text.startswith("[Loi n°08-025")]
+    assert notes, "a bracketed reference under a heading stays a unit of its own"
