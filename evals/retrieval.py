@@ -1,124 +1,247 @@
 """Retrieval quality on the team's gold questions, every configuration in one run.
 
-    musoya eval   (or: python -m evals.retrieval)
+    musoya eval               (or: python -m evals.retrieval)
+    musoya eval --holdout     the questions kept apart until tuning is over
 
-Needs the full index (`musoya ingest`). Writes evals/results/retrieval.json and .md.
-Questions whose `primary` is null have no answer in the corpus: they are counted apart
-and do not enter the retrieval metrics.
+Needs the full index (`musoya ingest`). Writes evals/results/retrieval[-holdout].json and .md.
+Questions whose `primary` is null have no answer in the corpus: they do not enter the
+retrieval metrics; they measure the "nothing found" judge. On the gold set the judge is
+refitted (and its figures are from leave-one-out); on the holdout it is only applied.
 """
 
 from __future__ import annotations
 
 import json
 import statistics
+import time
 from collections import defaultdict
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
 
 import yaml
+from haystack import Document
+from haystack.components.evaluators import DocumentMRREvaluator, DocumentNDCGEvaluator, DocumentRecallEvaluator
 
 from ingest.embedders import text_embedder
 from ingest.index import Index
 from musoya.settings import ROOT, Settings
+from search import answerability, query_cache
 from search.searcher import Searcher
 
 GOLD = ROOT / "evals" / "gold.yaml"
+HOLDOUT = ROOT / "evals" / "holdout.yaml"
+TRAINING = ROOT / "corpus" / "training.yaml"
 RESULTS = ROOT / "evals" / "results"
 K = 10
+SERVED = "configuration servie"
+METRICS = ["primary@1", "primary@5", "primary@10", "recall@10", "mrr@10", "ndcg@10"]
 
 
 def load_gold(path: Path = GOLD) -> list[dict]:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
-def score(ranked: list[str], primary: str, relevant: list[str]) -> dict:
-    rank = ranked.index(primary) + 1 if primary in ranked else None
-    found = len(set(ranked[:K]) & set(relevant))
-    return {
-        "primary@1": float(rank == 1),
-        "primary@5": float(rank is not None and rank <= 5),
-        "primary@10": float(rank is not None and rank <= 10),
-        "recall@10": found / len(relevant) if relevant else 0.0,
-        "mrr@10": 1.0 / rank if rank and rank <= K else 0.0,
-    }
+def trained_articles() -> set[str]:
+    if not TRAINING.is_file():
+        return set()
+    return {pair["article"] for pair in yaml.safe_load(TRAINING.read_text(encoding="utf-8")) or []}
 
 
-def evaluate(searcher: Searcher, gold: list[dict], mode: str) -> dict:
-    per_question, took = [], []
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else 0.0
+
+
+def _docs(ids: list[str]) -> list[Document]:
+    return [Document(content=i) for i in ids]
+
+
+def score(rows: list[dict]) -> dict:
+    """Primary@k from ranks; recall, MRR and nDCG from Haystack's evaluators (relevant sets)."""
+    truth = [_docs(r["relevant"]) for r in rows]
+    found = [_docs(r["ranked"][:K]) for r in rows]
+    recall = DocumentRecallEvaluator(mode="multi_hit").run(ground_truth_documents=truth, retrieved_documents=found)
+    mrr = DocumentMRREvaluator().run(ground_truth_documents=truth, retrieved_documents=found)
+    ndcg = DocumentNDCGEvaluator().run(ground_truth_documents=truth, retrieved_documents=found)
+    for row, r, m, n in zip(rows, recall["individual_scores"], mrr["individual_scores"], ndcg["individual_scores"]):
+        rank = row["ranked"].index(row["primary"]) + 1 if row["primary"] in row["ranked"][:K] else None
+        row.update({"primary@1": float(rank == 1), "primary@5": float(bool(rank) and rank <= 5),
+                    "primary@10": float(bool(rank)), "recall@10": r, "mrr@10": m, "ndcg@10": n})
+    return {m: statistics.fmean(r[m] for r in rows) for m in METRICS} | {"n": len(rows)}
+
+
+def run_configuration(searcher: Searcher, gold: list[dict], mode: str) -> tuple[list[dict], list[dict]]:
+    """Answerable rows (with ranks) and every question's answerability signals."""
+    rows, signals = [], []
     for item in gold:
-        if not item["primary"]:
-            continue
         result = searcher.search(item["question"], top_k=K, mode=mode)
-        took.append(result.took_ms)
-        ranked = [f"{h.instrument}:{h.key}" for h in result.hits]
-        per_question.append({**score(ranked, item["primary"], item["relevant"]), "style": item["style"],
-                             "question": item["question"], "top": ranked[:3]})
-    metrics = list(score([], "", [""]))
-    by_style = defaultdict(list)
-    for row in per_question:
-        by_style[row["style"]].append(row)
-    return {
-        "overall": {m: statistics.fmean(r[m] for r in per_question) for m in metrics},
-        "by_style": {s: {m: statistics.fmean(r[m] for r in rows) for m in metrics} | {"n": len(rows)}
-                     for s, rows in sorted(by_style.items())},
-        "latency_p50_ms": statistics.median(took),
-        "misses": [r for r in per_question if not r["primary@5"]],
-    }
+        if mode == "hybrid":
+            signals.append({"answerable": bool(item["primary"]), "style": item["style"],
+                            **answerability.features(result.query, result)})
+        if item["primary"]:
+            rows.append({"question": item["question"], "style": item["style"], "theme": item.get("theme", ""),
+                         "primary": item["primary"], "relevant": item["relevant"] or [item["primary"]],
+                         "ranked": [f"{h.instrument}:{h.key}" for h in result.hits], "took_ms": result.took_ms})
+    return rows, signals
 
 
-def run(settings: Settings, client) -> dict:
-    gold = load_gold()
-    index = Index(settings, client)
+def summarise(rows: list[dict], trained: set[str]) -> dict:
+    overall = score(rows)
+    grouped = {}
+    for field, key in (("by_style", lambda r: r["style"]), ("by_theme", lambda r: r["theme"]),
+                       ("by_training", lambda r: "article vu à l’entraînement" if r["primary"] in trained
+                        else "article jamais vu à l’entraînement")):
+        groups = defaultdict(list)
+        for row in rows:
+            groups[key(row)].append(row)
+        grouped[field] = {name: {m: statistics.fmean(r[m] for r in g) for m in METRICS} | {"n": len(g)}
+                          for name, g in sorted(groups.items())}
+    took = [r["took_ms"] for r in rows]
+    return {"overall": overall, **grouped, "latency_p50_ms": percentile(took, 0.5),
+            "latency_p95_ms": percentile(took, 0.95),
+            "misses": [{"question": r["question"], "style": r["style"], "primary": r["primary"], "top": r["ranked"][:3]}
+                       for r in rows if not r["primary@5"]]}
+
+
+def judge_report(signals: list[dict], refit: bool) -> dict:
+    """Precision/recall of "nothing found" (the positive class: out-of-corpus questions)."""
+    labels = [s["answerable"] for s in signals]
+    if refit:  # leave-one-out: each question judged by a model that never saw it
+        predicted = []
+        for i in range(len(signals)):
+            weights = answerability.fit(signals[:i] + signals[i + 1 :], labels[:i] + labels[i + 1 :])
+            predicted.append(answerability.Judge(weights).answered(signals[i]))
+        answerability.save(answerability.fit(signals, labels))
+    else:
+        judge = answerability.Judge()
+        predicted = [judge.answered(s) for s in signals]
+    none_true = sum(1 for a, p in zip(labels, predicted) if not a and not p)
+    none_said = sum(1 for p in predicted if not p)
+    none_total = sum(1 for a in labels if not a)
+    return {"out_of_corpus": none_total, "said_nothing_found": none_said,
+            "precision": none_true / none_said if none_said else 0.0,
+            "recall": none_true / none_total if none_total else 0.0,
+            "answerable_kept": sum(1 for a, p in zip(labels, predicted) if a and p) / max(1, sum(labels)),
+            "method": "validation croisée leave-one-out, puis modèle réajusté sur tout le jeu" if refit
+            else "modèle ajusté sur le jeu de référence, appliqué tel quel"}
+
+
+def embedding_latency(settings: Settings, questions: list[str]) -> tuple[float, float]:
+    embedder = text_embedder(settings, lambda _: None)
+    embedder.warm_up()
+    took = []
+    for question in questions:
+        started = time.perf_counter()
+        embedder.run(text=question)
+        took.append((time.perf_counter() - started) * 1000)
+    return percentile(took, 0.5), percentile(took, 0.95)
+
+
+def configurations(settings: Settings, index: Index) -> dict[str, tuple[Searcher, str]]:
+    """Each improvement added in turn; the last one is what the app and `musoya ask` serve."""
     embedder = partial(text_embedder, settings, lambda _: None)
+    glossary = str(settings.glossary)
+    adapter = str(settings.query_adapter) if settings.query_adapter and settings.query_adapter.is_file() else None
     plain = Searcher(index, embedder, K)
-    expanded = Searcher(index, embedder, K, glossary=str(settings.glossary))
-    configurations = {
+    chosen = {
         "sparse (BM25 français)": (plain, "sparse"),
         "dense (e5-small)": (plain, "dense"),
-        "hybride (RRF)": (plain, "hybrid"),
-        "hybride + glossaire": (expanded, "hybrid"),
+        "hybride (RRF 50/50)": (plain, "hybrid"),
+        "hybride + glossaire": (Searcher(index, embedder, K, glossary=glossary), "hybrid"),
     }
-    report = {
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "questions": len(gold),
-        "answerable": sum(1 for g in gold if g["primary"]),
-        "configurations": {name: evaluate(searcher, gold, mode) for name, (searcher, mode) in configurations.items()},
-    }
+    if adapter:
+        chosen["dense + adaptateur"] = (Searcher(index, embedder, K, adapter=adapter), "dense")
+        chosen["dense + glossaire + adaptateur"] = (Searcher(index, embedder, K, glossary=glossary, adapter=adapter), "dense")
+        for weight in (0.5, 0.7):
+            chosen[f"hybride + glossaire + adaptateur (dense {weight:.0%})"] = (
+                Searcher(index, embedder, K, glossary=glossary, adapter=adapter, dense_weight=weight), "hybrid")
+    chosen[SERVED] = (Searcher(index, embedder, K, glossary=glossary, adapter=adapter,
+                               dense_weight=settings.dense_weight, expand_dense=settings.expand_dense), "hybrid")
+    return chosen
+
+
+def _same(a: Searcher, b: Searcher) -> bool:
+    return (a.glossary, a.adapter, a.dense_weight, a.expand_dense) == (b.glossary, b.adapter, b.dense_weight, b.expand_dense)
+
+
+def run(settings: Settings, client, holdout: bool = False) -> dict:
+    gold = load_gold(HOLDOUT if holdout else GOLD)
+    trained = trained_articles()
+    report = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+              "set": "holdout" if holdout else "gold", "questions": len(gold),
+              "answerable": sum(1 for g in gold if g["primary"]), "configurations": {}}
+    configs = configurations(settings, Index(settings, client))
+    signals_of: dict[str, list[dict]] = {}
+    for name, (searcher, mode) in configs.items():
+        twin = next((other for other, (s, m) in configs.items() if other != name and other in report["configurations"]
+                     and m == mode and _same(s, searcher)), None)
+        if twin:  # the served configuration is one of the above: measured once
+            report["configurations"][name] = report["configurations"][twin]
+            signals_of[name] = signals_of[twin]
+            continue
+        query_cache.clear()  # each configuration pays for its own query embeddings
+        rows, signals = run_configuration(searcher, gold, mode)
+        report["configurations"][name] = summarise(rows, trained)
+        signals_of[name] = signals
+    served = signals_of[SERVED]
+    report["nothing_found"] = judge_report(served, refit=not holdout)
+    p50, p95 = embedding_latency(settings, [g["question"] for g in gold])
+    report["embedding_alone_ms"] = {"p50": p50, "p95": p95}
     write(report)
     return report
 
 
 def write(report: dict) -> None:
+    suffix = "-holdout" if report["set"] == "holdout" else ""
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "retrieval.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    metrics = ["primary@1", "primary@5", "primary@10", "recall@10", "mrr@10"]
-    lines = [f"# Qualité de la recherche ({report['answerable']} questions avec réponse, {report['date']})", "",
-             "| configuration | " + " | ".join(metrics) + " | p50 (ms) |",
-             "|---|" + "---:|" * (len(metrics) + 1)]
-    for name, result in report["configurations"].items():
-        cells = " | ".join(f"{result['overall'][m]:.2f}" for m in metrics)
-        lines.append(f"| {name} | {cells} | {result['latency_p50_ms']:.0f} |")
-    best = list(report["configurations"])[-1]
-    lines += ["", f"## Par style ({best}, primary@5)", "", "| style | n | primary@5 | mrr@10 |", "|---|---:|---:|---:|"]
-    for style, values in report["configurations"][best]["by_style"].items():
-        lines.append(f"| {style} | {values['n']} | {values['primary@5']:.2f} | {values['mrr@10']:.2f} |")
-    lines += ["", f"## Questions manquées ({best}, article principal hors des 5 premiers)", ""]
-    lines += [f"- « {m['question']} » → {', '.join(m['top'])}" for m in report["configurations"][best]["misses"]]
-    (RESULTS / "retrieval.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (RESULTS / f"retrieval{suffix}.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n",
+                                                     encoding="utf-8")
+    (RESULTS / f"retrieval{suffix}.md").write_text(markdown(report), encoding="utf-8")
+
+
+def markdown(report: dict) -> str:
+    configs = report["configurations"]
+    served = configs[SERVED]
+    lines = [f"# Qualité de la recherche — jeu « {report['set']} » ({report['answerable']} questions avec réponse, "
+             f"{report['questions'] - report['answerable']} sans réponse dans le corpus ; {report['date']})", "",
+             "| configuration | " + " | ".join(METRICS) + " | p50 (ms) | p95 (ms) |",
+             "|---|" + "---:|" * (len(METRICS) + 2)]
+    for name, result in configs.items():
+        cells = " | ".join(f"{result['overall'][m]:.2f}" for m in METRICS)
+        lines.append(f"| {name} | {cells} | {result['latency_p50_ms']:.0f} | {result['latency_p95_ms']:.0f} |")
+    emb = report["embedding_alone_ms"]
+    lines += ["", f"Calcul du vecteur de la question seul : p50 {emb['p50']:.0f} ms, p95 {emb['p95']:.0f} ms.",
+              "recall, MRR et nDCG portent sur tous les articles pertinents ; primary@k sur l’article principal."]
+    for field, title in (("by_style", "Par style"), ("by_theme", "Par thème"), ("by_training", "Article principal et entraînement de l’adaptateur")):
+        lines += ["", f"## {title} (configuration servie)", "", "| | n | primary@5 | recall@10 | mrr@10 |",
+                  "|---|---:|---:|---:|---:|"]
+        for name, values in served[field].items():
+            lines.append(f"| {name} | {values['n']} | {values['primary@5']:.2f} | {values['recall@10']:.2f} | {values['mrr@10']:.2f} |")
+    judge = report["nothing_found"]
+    lines += ["", "## « Rien dans le corpus » (configuration servie)", "",
+              f"{judge['out_of_corpus']} questions sans réponse ; le juge en a signalé {judge['said_nothing_found']} : "
+              f"précision {judge['precision']:.2f}, rappel {judge['recall']:.2f} ; questions avec réponse gardées : "
+              f"{judge['answerable_kept']:.2f} ({judge['method']}).",
+              "", "## Questions manquées (configuration servie, article principal hors des 5 premiers)", ""]
+    lines += [f"- [{m['style']}] « {m['question']} » — attendu {m['primary']} → {', '.join(m['top'])}"
+              for m in served["misses"]]
+    return "\n".join(lines) + "\n"
 
 
 def main() -> None:
+    import sys
+
     from ingest.store import open_client
     from musoya.settings import get_settings
 
     settings = get_settings()
     client = open_client(settings)
     try:
-        run(settings, client)
+        run(settings, client, holdout="--holdout" in sys.argv)
     finally:
         client.close()
-    print((RESULTS / "retrieval.md").read_text(encoding="utf-8"))
+    print((RESULTS / ("retrieval-holdout.md" if "--holdout" in sys.argv else "retrieval.md")).read_text(encoding="utf-8"))
 
 
 if __name__ == "__main__":

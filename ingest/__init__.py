@@ -9,3 +9,5 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# Nothing about the questions people ask leaves this computer.
+os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")

@@ -49,10 +49,11 @@ def _stemmer():
 
 def analyze(text: str) -> list[str]:
     """Text → stemmed, accent-free terms, in order (stop words removed)."""
-    text = fold(text.lower().translate(PUNCT))
+    # Lowercase again after folding: "ℌ" or "🄰" only become letters there, and Snowball empties capitals.
+    text = fold(text.lower().translate(PUNCT)).lower()
     text = ELISION.sub(" ", text)
     words = [w for w in TOKEN.findall(text) if w not in STOP_WORDS]
-    return _stemmer().stemWords(words)
+    return [t for t in _stemmer().stemWords(words) if t]
 
 
 def term_id(term: str) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from functools import cached_property
 
@@ -27,11 +29,41 @@ class ArticleChunker:
     hit always cites text that exists verbatim in the corpus.
     """
 
-    def __init__(self, max_tokens: int = 480, tokenizer_path: str | None = None):
+    def __init__(self, max_tokens: int = 480, tokenizer_path: str | None = None, themes_path: str | None = None):
         if max_tokens < 32:
             raise ValueError("max_tokens must be at least 32")
         self.max_tokens = max_tokens
         self.tokenizer_path = tokenizer_path
+        self.themes_path = themes_path
+
+    @cached_property
+    def _tagger(self):
+        """The curated themes: their labels and plain descriptions join what is embedded."""
+        if not self.themes_path:
+            return None
+        from ingest.themes import ThemeTagger, load_themes
+
+        return ThemeTagger(load_themes(self.themes_path))
+
+    def fingerprint(self, instrument_id: str) -> str:
+        """Changes when what this chunker adds to an instrument's chunks changes (→ re-embed it)."""
+        tagger = self._tagger
+        curated = []
+        if tagger:
+            curated = [[t.id, t.label, t.headings, {r: d for r, d in t.articles.items() if r.startswith(f"{instrument_id}:")}]
+                       for t in tagger.themes]
+        return hashlib.sha256(json.dumps([self.max_tokens, curated], ensure_ascii=False).encode()).hexdigest()[:16]
+
+    def about(self, instrument: Instrument, article: Article) -> tuple[list[str], str]:
+        """The article's themes, and the line that tells the embedders about them."""
+        if self._tagger is None:
+            return [], ""
+        themes = self._tagger.tag(instrument.id, article.key, article.hierarchy)
+        if not themes:
+            return [], ""
+        line = "Thèmes : " + ", ".join(self._tagger.labels(themes)) + "."
+        description = self._tagger.description(instrument.id, article.key)
+        return themes, f"{line} {description}".strip()
 
     @cached_property
     def _tokenizer(self):
@@ -47,7 +79,8 @@ class ArticleChunker:
         return len(self._tokenizer.encode("passage: " + text).ids)
 
     def to_dict(self) -> dict:
-        return default_to_dict(self, max_tokens=self.max_tokens, tokenizer_path=self.tokenizer_path)
+        return default_to_dict(self, max_tokens=self.max_tokens, tokenizer_path=self.tokenizer_path,
+                               themes_path=self.themes_path)
 
     @classmethod
     def from_dict(cls, data: dict) -> "ArticleChunker":
@@ -57,7 +90,8 @@ class ArticleChunker:
     def run(self, instrument: Instrument, articles: list[Article], content_hash: str = ""):
         documents = []
         for article in articles:
-            context = context_line(instrument, article)
+            themes, about = self.about(instrument, article)
+            context = "\n".join(filter(None, [context_line(instrument, article), about]))
             spans = self._spans(article.text, self.max_tokens - self.count_tokens(context))
             for n, (start, end) in enumerate(spans):
                 documents.append(Document(
@@ -75,6 +109,7 @@ class ArticleChunker:
                         "label": article.label(),
                         "numbered": article.numbered,
                         "hierarchy": article.hierarchy,
+                        "themes": themes,
                         "pages": article.pages,
                         "position": article.position,
                         "chunk": n,

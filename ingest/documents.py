@@ -6,6 +6,7 @@ decoded; metadata come from front matter, the document's opening lines, or the u
 
 from __future__ import annotations
 
+import re
 import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
@@ -17,6 +18,7 @@ from ingest.markdown import ParseError, parse_text, split_front_matter
 from ingest.pdf import read_pdf
 from ingest.records import Article, Instrument
 
+BINARY = re.compile(rb"[\x00-\x08\x0e-\x1f\x7f]")  # control bytes no text file contains
 FORMATS = (".md", ".txt", ".pdf", ".docx", ".html", ".htm")
 BLOCKS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "title"}
 
@@ -32,9 +34,16 @@ def decode_text(data: bytes) -> str:
     from charset_normalizer import from_bytes
 
     best = from_bytes(data, cp_isolation=["cp1252", "latin_1", "utf_16", "cp850", "mac_roman"]).best()
-    if best is None:
+    if best is not None:
+        return str(best)
+    # The detector gives up on a few lines ("Le mariage forcé est interdit."): unless the bytes
+    # look binary, they are most likely what Windows wrote, cp1252 (latin-1 for its 5 holes).
+    if b"\x00" in data or len(BINARY.findall(data)) > len(data) // 100:
         raise ParseError("le texte n’est pas lisible : encodage inconnu ou fichier binaire")
-    return str(best)
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
 
 
 def kind_of(path: Path) -> str:
@@ -138,7 +147,10 @@ def convert(path: Path, metadata: dict | None = None, progress=None) -> tuple[st
     """(Markdown text, instrument, articles); refuses a document in which no article was found."""
     text = as_markdown(path, metadata, progress)
     instrument, articles = parse_text(text, path.stem, "ajout")
-    if not any(a.numbered for a in articles) and path.suffix.lower() != ".md":
+    if not any(a.numbered for a in articles):
+        if kind_of(path) == ".md":
+            raise ParseError("aucun article n’a été reconnu dans ce fichier Markdown : chaque article "
+                             "commence par une ligne « ## Article 1 »")
         raise ParseError("aucun article (« Article 1 », « Art. 2 »…) n’a été reconnu dans ce document")
     return text, instrument, articles
 

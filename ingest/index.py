@@ -89,11 +89,12 @@ class Index:
         self._drop_orphans()
         old = self.indexed()
 
+        chunker = make_chunker(self.settings, tokenizer_path)
         parsed, keep = [], []
         for i, source in enumerate(sources):
             progress(i, len(sources), f"Lecture de {source.path.name}")
             try:
-                digest = source.content_hash()
+                digest = f"{source.content_hash()}:{chunker.fingerprint(source.instrument_id)}"
                 if old.get(source.instrument_id) == digest:
                     keep.append(source.instrument_id)
                     continue
@@ -113,16 +114,14 @@ class Index:
 
         collection = f"{self.alias}-{datetime.now(timezone.utc):%Y%m%d%H%M%S%f}"
         target = self.store(collection)
-        create_collection(target)
+        create_collection(target, self.settings)
         try:
             report.copied = self._copy(keep, collection)
-            chunker = ArticleChunker(self.settings.max_chunk_tokens, tokenizer_path)
             documents = []
             for instrument, articles, digest in parsed:
                 documents += chunker.run(instrument, articles, digest)["documents"]
                 report.articles += len(articles)
-            # Similar lengths together: padding is most of the encoder's work.
-            documents.sort(key=lambda d: len(d.content or "") + len(d.meta["context"]))
+            documents.sort(key=embedding_length)
             pipeline = _indexing_pipeline(make_embedder(), target)
             for start in range(0, len(documents), BATCH):
                 progress(start, len(documents), "Calcul des vecteurs")
@@ -138,19 +137,44 @@ class Index:
         report.seconds = time.perf_counter() - started
         return report
 
-    def _copy(self, instruments: list[str], collection: str) -> int:
-        if not instruments:
+    def import_from(self, source: QdrantClient) -> int:
+        """Serve a copy of another Qdrant's index (e.g. embedded → server), vectors included.
+
+        The new collection gets this side's layout (shards, replicas… from the settings),
+        then the alias switches as after a sync; nothing is embedded again, and the next
+        sync finds every instrument's hash unchanged.
+        """
+        origin = Index(self.settings, source)
+        if origin.serving() is None:
+            raise ValueError("no index to copy")
+        self._drop_orphans()
+        collection = f"{self.alias}-{datetime.now(timezone.utc):%Y%m%d%H%M%S%f}"
+        create_collection(self.store(collection), self.settings)
+        try:
+            copied = self._copy(None, collection, source)
+            self._switch(collection)
+        except BaseException:
+            self.client.delete_collection(collection)
+            raise
+        return copied
+
+    def _copy(self, instruments: list[str] | None, collection: str, source: QdrantClient | None = None) -> int:
+        """Points of `instruments` (all when None) from the alias on `source` into `collection`."""
+        if instruments is not None and not instruments:
             return 0
-        selector = rest.Filter(must=[rest.FieldCondition(key="meta.instrument", match=rest.MatchAny(any=instruments))])
+        source = source or self.client
+        selector = None
+        if instruments is not None:
+            selector = rest.Filter(must=[rest.FieldCondition(key="meta.instrument", match=rest.MatchAny(any=instruments))])
         copied, offset = 0, None
         while True:
-            points, offset = self.client.scroll(
+            points, offset = source.scroll(
                 self.alias, scroll_filter=selector, limit=512, offset=offset, with_payload=True, with_vectors=True
             )
             if points:
                 self.client.upsert(collection, [
                     rest.PointStruct(id=p.id, vector=p.vector, payload=p.payload) for p in points
-                ])
+                ], wait=True)
                 copied += len(points)
             if offset is None:
                 return copied
@@ -173,6 +197,17 @@ class Index:
         for item in self.client.get_collections().collections:
             if item.name.startswith(f"{self.alias}-") and item.name != serving:
                 self.client.delete_collection(item.name)
+
+
+def make_chunker(settings: Settings, tokenizer_path: str | None = None) -> ArticleChunker:
+    """The chunker a sync uses (the bench rebuilds exactly the same texts with it)."""
+    themes = str(settings.themes) if settings.themes.is_file() else None
+    return ArticleChunker(settings.max_chunk_tokens, tokenizer_path, themes)
+
+
+def embedding_length(document) -> int:
+    """Sort key: similar lengths batched together, since padding is most of the encoder's work."""
+    return len(document.content or "") + len(document.meta["context"])
 
 
 def _indexing_pipeline(document_embedder, store) -> Pipeline:

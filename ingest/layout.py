@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from ingest.markdown import fold
+from ingest.markdown import PAGE, fold
 
 ARTICLE = re.compile(
     r"^(?:Articles?|ARTICLES?|Art\.|ART\.)\s*(?::\s*)?"  # also the misprints "Articles 314-1", "Article : 551-7"
@@ -41,9 +41,13 @@ def running_lines(pages: list[list[str]]) -> set[str]:
     def key(line: str) -> str:
         return re.sub(r"\d+", "#", SPACES.sub(" ", line.strip()))
 
+    def heading(line: str) -> bool:  # "Article 12 :" opens many pages, yet it is never a running header
+        line = SPACES.sub(" ", line).strip()
+        return bool(ARTICLE.match(line) or HIERARCHY.match(line) or STANDALONE.match(line))
+
     counts = Counter()
     for lines in pages:
-        edge = [key(l) for l in lines[:2] + lines[-2:] if l.strip()]
+        edge = [key(l) for l in lines[:2] + lines[-2:] if l.strip() and not heading(l)]
         counts.update(set(edge))
     threshold = max(3, len(pages) // 3)
     return {k for k, n in counts.items() if n >= threshold and len(k) > 3}
@@ -61,15 +65,27 @@ def to_markdown(pages: list[str], rejoin: bool = True, page_markers: bool = True
             out.extend(["", _join(paragraph), ""])
             paragraph.clear()
 
+    def mark() -> None:  # the new page's marker, once its first line says where it belongs
+        nonlocal pending
+        if pending:
+            (paragraph if paragraph else out).append(pending)
+            pending = None
+
     heading: list[str] | None = None
+    pending: str | None = None
     for number, lines in enumerate(split, start=1):
-        if page_markers:  # a paragraph may run across pages: the marker then goes inside it
-            (paragraph if paragraph else out).append(f"<!-- page {number} -->")
+        if page_markers:
+            # A paragraph may run across pages: the marker then goes inside it. But an article
+            # that ends at the foot of a page does not run onto the next: wait for its first line.
+            mark()
+            pending = f"<!-- page {number} -->"
+            if not paragraph:
+                mark()
         for raw in lines:
             line = SPACES.sub(" ", raw).strip()
             key = re.sub(r"\d+", "#", line)
-            if not line or key in running or PAGE_NUMBER.match(line):
-                continue
+            if not line or key in running or PAGE_NUMBER.match(line) or PAGE.match(line):
+                continue  # a "<!-- page N -->" already in the text would lie about where articles are
             article = ARTICLE.match(line)
             level = HIERARCHY.match(line) or STANDALONE.match(line)
             if heading is not None and not article and not level and _continues(heading, line):
@@ -78,9 +94,11 @@ def to_markdown(pages: list[str], rejoin: bool = True, page_markers: bool = True
             if heading is not None:
                 out.extend(["", "# " + " ".join(heading), ""])
                 heading = None
+                mark()
             if article:
                 flush()
                 out.extend(["", f"## Article {_article_id(article.group(1))}", ""])
+                mark()
                 if article.group(2):
                     paragraph.append(article.group(2))
                 continue
@@ -88,14 +106,17 @@ def to_markdown(pages: list[str], rejoin: bool = True, page_markers: bool = True
                 flush()
                 if STANDALONE.match(line):
                     out.extend(["", "# " + line.rstrip(" :"), ""])
+                    mark()
                 else:
                     heading = [line]
                 continue
             if paragraph and (not rejoin or _ends_paragraph(paragraph[-1], line)):
                 flush()
+            mark()
             paragraph.append(line)
     if heading is not None:
         out.extend(["", "# " + " ".join(heading), ""])
+    mark()
     flush()
     return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip() + "\n"
 

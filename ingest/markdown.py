@@ -20,7 +20,7 @@ ARTICLE = re.compile(
     r"^Article\s+(premier|1er|\d+(?:-\d+)*(?:\s+(?:bis|ter|quater|quinquies|sexies))?)\s*$",
     re.IGNORECASE,
 )
-PAGE = re.compile(r"^<!-- page (\d+) -->$")  # left by the PDF reader; not part of any text
+PAGE = re.compile(r"^<!-- page ([0-9]{1,6}) -->$")  # left by the PDF reader; not part of any text
 SIGNATURE = re.compile(r"^(Fait à [^,\n]+|Bamako|Koulouba), le ")
 LEVELS = {
     "livre": 1, "partie": 1, "annexe": 1, "annexes": 1,
@@ -35,7 +35,7 @@ class ParseError(ValueError):
 
 def fold(text: str) -> str:
     """Lowercase without accents, for comparisons only (never for stored text)."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
+    decomposed = unicodedata.normalize("NFKD", text.lower()).lower()  # "ℌ" is a capital only once decomposed
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
@@ -107,7 +107,8 @@ def parse_body(body: str, instrument_id: str) -> list[Article]:
         if signature:
             units.append(Article(instrument_id, "signature", "signature", signature, path, False, pages=pages[-1:]))
 
-    for line in body.splitlines():
+    # Markdown line ends only: a form feed or U+2028 inside a paragraph is text, kept as printed.
+    for line in body.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
         marker = PAGE.match(line)
         if marker:
             page = int(marker.group(1))
@@ -160,11 +161,18 @@ def _assign_keys(units: list[Article]) -> None:
     for position, unit in enumerate(units):
         unit.position = position
         groups.setdefault(unit.article, []).append(unit)
+    taken = set(groups)  # a heading may itself read "511-1#2": a made-up key never takes its place
     for same in groups.values():
         if len(same) < 2:
             continue
-        for n, unit in enumerate(same, start=1):
-            unit.key = unit.article if n == 1 else f"{unit.article}#{n}"
+        n = 1
+        for unit in same[1:]:
+            n += 1
+            while f"{unit.article}#{n}" in taken:
+                n += 1
+            unit.key = f"{unit.article}#{n}"
+            taken.add(unit.key)
+        for unit in same:
             unit.qualifier = _where(unit, same)
 
 

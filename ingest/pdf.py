@@ -80,8 +80,8 @@ def read_pdf(path: Path, progress=None) -> tuple[str, list[int], list[int]]:
         progress(len(empty), len(empty), "Reconnaissance des caractères terminée")
         empty = [i for i in empty if len(pages[i - 1].strip()) < MIN_TEXT_CHARS]
     if len(empty) == len(pages):
-        advice = ("La reconnaissance de caractères n’a rien trouvé : vérifiez la qualité du scan."
+        advice = ("La reconnaissance de caractères n’a rien trouvé : vérifiez la qualité du scan"
                   if recognised else "Installez la reconnaissance de caractères (Tesseract, langue française) "
-                  "puis ajoutez-le à nouveau.")
+                  "puis ajoutez-le à nouveau")
         raise ScannedPdf(f"le PDF ne contient que des images (document scanné). {advice}")
     return to_markdown(pages), recognised, empty

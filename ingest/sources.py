@@ -54,6 +54,8 @@ def safe_stem(name: str) -> str:
     """A file name that is safe on every system and usable as an instrument id."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     stem = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    if not stem and any(c.isalnum() for c in name):  # "ߞߎ߲߬ߝߍ߲.pdf", "قانون.pdf": two texts, two ids
+        return "texte-" + hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
     return stem[:80] or "texte"
 
 

@@ -67,6 +67,7 @@ def ingest(
         bar.refresh()
 
     for path in paths or []:
+        bar.clear()  # a message printed over the progress bar would be glued to it
         if not path.is_file():
             typer.secho(f"{path} : fichier introuvable.", fg=typer.colors.YELLOW, err=True)
             continue
@@ -74,8 +75,10 @@ def ingest(
             source = add_file(path, settings, metadata, progress)
         except (ParseError, OSError) as exc:
             reason = str(exc) if isinstance(exc, ParseError) else f"fichier illisible ({exc.strerror})"
+            bar.clear()
             typer.secho(f"{path.name} : {reason}. Rien n’a été ajouté.", fg=typer.colors.YELLOW, err=True)
             continue
+        bar.clear()
         typer.echo(f"Ajouté : {path.name} → {source.path}")
     try:
         report = sync_library(settings, client, progress, announce=_say)
@@ -152,6 +155,60 @@ def search(
 
 
 @app.command()
+def ask(
+    question: str = typer.Argument(..., help="La question, en français courant."),
+    theme: Optional[str] = typer.Option(None, help="Limiter à un thème (identifiant, ex. mariage-enfant)."),
+    jurisdiction: Optional[str] = typer.Option(None, help="Mali, Nations Unies, Union africaine…"),
+    as_json: bool = typer.Option(False, "--json", help="Sortie JSON."),
+):
+    """Fiche-réponse : les articles qui répondent, cités mot pour mot, et les engagements liés."""
+    from ingest.model import ModelUnavailable
+    from musoya.settings import get_settings
+    from search.answer import open_answerer
+    from search.searcher import IndexMissing, QueryError
+
+    settings = get_settings()
+    client = _client(settings)
+    try:
+        card = open_answerer(settings, client, announce=_say).ask(question, theme=theme, jurisdiction=jurisdiction)
+    except QueryError as exc:
+        _fail(str(exc), 2)
+    except (IndexMissing, ModelUnavailable) as exc:
+        _fail(str(exc))
+    finally:
+        client.close()
+    if as_json:
+        typer.echo(json.dumps(card.to_dict(), ensure_ascii=False))
+        return
+    _print_card(card)
+
+
+def _print_card(card) -> None:
+    if not card.answered:
+        typer.secho("Aucun texte du corpus ne semble répondre à cette question.", bold=True)
+        typer.echo("Essayez d’autres mots (ce qui s’est passé, qui, quel âge), ou un thème : musoya themes.")
+        return
+    for rank, item in enumerate(card.articles, start=1):
+        hit = item.hit
+        typer.secho(f"{rank}. {hit.citation}", bold=True)
+        if hit.hierarchy:
+            typer.echo("   " + " › ".join(hit.hierarchy))
+        cursor, marked = 0, []
+        for start, end in item.highlights:
+            marked += [hit.text[cursor:start], typer.style(hit.text[start:end], bold=True, underline=True)]
+            cursor = end
+        marked.append(hit.text[cursor:])
+        for line in "".join(marked).splitlines():
+            typer.echo("   " + line)
+        for link in item.related:
+            prefix = "   ↔ " if link["reviewed"] else "   voir aussi : "
+            typer.echo(f"{prefix}{link['short_title']}, art. {link['article']} ({link['relation']})")
+    if card.themes:
+        typer.echo("Thèmes : " + ", ".join(card.themes))
+    typer.echo(f"({card.took_ms:.0f} ms)")
+
+
+@app.command()
 def parse(file: Path, as_json: bool = typer.Option(False, "--json", help="Sortie JSON.")):
     """Montre les articles lus dans un fichier, sans rien indexer."""
     from ingest.documents import read_document
@@ -175,7 +232,7 @@ def parse(file: Path, as_json: bool = typer.Option(False, "--json", help="Sortie
 
 
 @app.command(name="eval")
-def evaluate():
+def evaluate(holdout: bool = typer.Option(False, "--holdout", help="Les questions gardées à part jusqu’à la fin des réglages.")):
     """Mesure la qualité de la recherche sur les questions de référence (evals/gold.yaml)."""
     from evals.retrieval import RESULTS, run
     from musoya.settings import get_settings
@@ -184,12 +241,65 @@ def evaluate():
     settings = get_settings()
     client = _client(settings)
     try:
-        run(settings, client)
+        run(settings, client, holdout=holdout)
     except IndexMissing as exc:
         _fail(str(exc))
     finally:
         client.close()
-    typer.echo((RESULTS / "retrieval.md").read_text(encoding="utf-8"))
+    typer.echo((RESULTS / ("retrieval-holdout.md" if holdout else "retrieval.md")).read_text(encoding="utf-8"))
+
+
+@app.command()
+def bench(
+    instruments: Optional[str] = typer.Option(None, help="Textes à indexer, séparés par des virgules (défaut : tout le corpus)."),
+    questions: Optional[int] = typer.Option(None, help="Nombre de questions de référence (défaut : toutes)."),
+    cold: bool = typer.Option(True, "--froid/--sans-froid", help="Mesurer aussi le démarrage à froid."),
+):
+    """Mesure ce que coûtent l’indexation, la recherche et le démarrage (evals/results/bench.md)."""
+    from evals.bench import RESULTS, BenchError, gold_questions, run
+
+    names = [name.strip() for name in instruments.split(",") if name.strip()] if instruments else None
+    try:
+        run(names, cold=cold, questions=gold_questions(questions), say=_say)
+    except BenchError as exc:
+        _fail(str(exc))
+    typer.echo((RESULTS / "bench.md").read_text(encoding="utf-8"))
+
+
+@app.command()
+def train(
+    epochs: int = typer.Option(150, help="Passes sur les paires d’entraînement."),
+    seed: int = typer.Option(13, help="Graine, pour un résultat reproductible."),
+):
+    """Apprend l’adaptateur de questions (corpus/training.yaml) sur l’index en service."""
+    import yaml
+
+    from evals.retrieval import TRAINING
+    from ingest.embedders import text_embedder
+    from musoya.settings import get_settings
+    from search.adapter import ADAPTER
+    from search.adapter import train as fit_adapter
+
+    settings = get_settings()
+    client = _client(settings)
+    try:
+        embedder = text_embedder(settings, _say)
+        embedder.warm_up()
+        pairs = yaml.safe_load(TRAINING.read_text(encoding="utf-8"))
+        prepare = lambda text: text  # noqa: E731
+        if settings.expand_dense and settings.glossary.is_file():  # learn on what the dense side will see
+            from search.expansion import QueryExpander
+
+            expander = QueryExpander(str(settings.glossary))
+            prepare = lambda text: expander.run(query=text)["text"]  # noqa: E731
+        report = fit_adapter(pairs, lambda texts: [embedder.run(text=prepare(t))["embedding"] for t in texts],
+                             client, settings.collection, ADAPTER, epochs=epochs, seed=seed)
+    finally:
+        client.close()
+    typer.echo(f"Adaptateur appris sur {report.pairs} paires ({report.articles} articles) en {report.seconds:.0f} s : "
+               f"{report.path}")
+    if report.skipped:
+        typer.echo(f"Paires ignorées (article absent de l’index) : {', '.join(sorted(set(report.skipped)))}")
 
 
 @app.command(name="app")
@@ -204,10 +314,85 @@ def run_app(
         _fail("Pour partager l’application sur le réseau, définissez d’abord un mot de passe d’accès : "
               "MUSOYA_ACCESS_PASSWORD dans le fichier .env (voir le README).")
     ingest([], title=None, short_title=None, jurisdiction=None, kind=None, adopted=None)
+    from search.crossrefs import ensure_suggestions
+
+    ensure_suggestions(get_settings())
     command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port)]
     if share:
         command += ["--server.address", "0.0.0.0"]
     raise typer.Exit(subprocess.call(command, cwd=ROOT))  # .streamlit/config.toml: localhost by default
+
+
+@app.command()
+def themes():
+    """Les thèmes, leur identifiant (pour --theme) et le nombre d’articles choisis."""
+    from ingest.themes import load_themes
+    from musoya.settings import get_settings
+
+    for theme in load_themes(get_settings().themes):
+        typer.echo(f"{theme.id:26} {theme.label} ({len(theme.articles)} articles)")
+
+
+@app.command()
+def ecarts(theme: str = typer.Argument(..., help="Identifiant du thème (voir « musoya themes »).")):
+    """Tableau loi malienne ↔ engagements internationaux d’un thème, à coller dans une note."""
+    from ingest.sources import catalogue
+    from ingest.themes import load_themes
+    from musoya.settings import get_settings
+    from search.crossrefs import load_crossrefs
+
+    settings = get_settings()
+    try:
+        table = load_crossrefs(settings.crossrefs).gaps(theme, load_themes(settings.themes))
+    except ValueError as exc:
+        _fail(str(exc))
+    titles = {i.id: i.short_title for i in catalogue(settings)}
+
+    def cite(ref: str) -> str:
+        instrument, key = ref.split(":", 1)
+        return f"{titles.get(instrument, instrument)}, art. {key}"
+
+    typer.echo(f"## {table.label}\n")
+    if table.missing:
+        typer.echo(f"Texte national absent du corpus : {table.missing}\n")
+    typer.echo("| Loi malienne | Engagement international | Relation | Note |\n|---|---|---|---|")
+    for row in table.rows:
+        cells = ["<br>".join(map(cite, row.national)), "<br>".join(map(cite, row.international)), row.relation,
+                 row.note.replace("|", "\\|")]
+        typer.echo("| " + " | ".join(cells) + " |")
+    if not table.rows:
+        typer.echo("| — | — | — | aucune correspondance vérifiée |")
+
+
+@app.command()
+def liens(limit: int = typer.Option(50, help="Nombre de suggestions.")):
+    """Pour les curatrices : problèmes des fichiers de thèmes et de correspondances, et
+    correspondances suggérées à vérifier (écrites dans data/liens-suggeres.yaml)."""
+    from ingest.themes import load_themes
+    from musoya.settings import get_settings
+    from search.crossrefs import load_crossrefs, save_suggestions, suggest, validate
+
+    settings = get_settings()
+    try:
+        themes_, crossrefs = load_themes(settings.themes), load_crossrefs(settings.crossrefs)
+    except ValueError as exc:
+        _fail(str(exc))
+    problems = validate(settings, themes_, crossrefs)
+    for problem in problems:
+        typer.secho(f"À corriger : {problem}", fg=typer.colors.RED)
+    suggestions = suggest(settings, themes_, crossrefs, limit=limit)
+    save_suggestions(settings.suggested_links, suggestions)
+    for s in suggestions:
+        typer.echo(f"{s.score:.2f}  {s.national} ↔ {s.international}  [{s.theme}]  {', '.join(s.shared)}")
+    typer.echo(f"{len(crossrefs)} correspondances dans {settings.crossrefs.name} ; {len(suggestions)} suggestions "
+               f"écrites dans {settings.suggested_links} (montrées comme « voir aussi », jamais comme liens).")
+    if problems:
+        raise typer.Exit(1)
+
+
+from briefs.cli import register as _register_briefs  # noqa: E402 - brief, kit, dossier (briefs/cli.py)
+
+_register_briefs(app)
 
 
 def main() -> None:

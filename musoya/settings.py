@@ -17,9 +17,22 @@ class Settings(BaseSettings):
     data_dir: Path = ROOT / "data"
     corpus_dir: Path = ROOT / "corpus"
     glossary: Path = ROOT / "corpus" / "glossary.yaml"
+    themes: Path = ROOT / "corpus" / "themes.yaml"
+    crossrefs: Path = ROOT / "corpus" / "crossrefs.yaml"
+    query_adapter: Path | None = ROOT / "search" / "query_adapter.npz"  # None: plain model
+    dense_weight: float = 0.5  # share of the dense list in the hybrid fusion
+    expand_dense: bool = True  # glossary terms also added to the dense query
     qdrant_path: Path | None = None
     qdrant_url: str | None = None
     qdrant_api_key: SecretStr | None = None
+    # Collection layout on a Qdrant server or cluster (MUSOYA_QDRANT_URL), applied when an
+    # index is built; embedded Qdrant keeps one exact, unsharded copy and ignores them.
+    qdrant_timeout: int = 30  # seconds per request to a server
+    qdrant_shards: int | None = None  # None: the server's default (1)
+    qdrant_replication_factor: int | None = None  # 2 on a three-node cluster
+    qdrant_write_consistency: int | None = None  # replicas that must acknowledge a write
+    qdrant_on_disk_payload: bool = False  # payloads (article texts) read from disk, not RAM
+    qdrant_int8: bool = False  # scalar int8 quantisation of the dense vectors, rescored
     collection: str = "musoya"
     model: str = BUNDLED_MODEL
     top_k: int = 10
@@ -31,6 +44,10 @@ class Settings(BaseSettings):
     @property
     def store_path(self) -> Path:
         return self.qdrant_path or self.data_dir / "qdrant"
+
+    @property
+    def suggested_links(self) -> Path:
+        return self.data_dir / "liens-suggeres.yaml"
 
     @property
     def models_dir(self) -> Path:

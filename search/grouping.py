@@ -21,6 +21,7 @@ class Hit:
     jurisdiction: str = ""
     kind: str = ""
     pages: list[int] = field(default_factory=list)
+    themes: list[str] = field(default_factory=list)
 
     @property
     def citation(self) -> str:
@@ -71,6 +72,7 @@ class ArticleGrouper:
             jurisdiction=meta.get("jurisdiction", ""),
             kind=meta.get("kind", ""),
             pages=list(meta.get("pages") or []),
+            themes=list(meta.get("themes") or []),
         )
 
     def _article_text(self, doc: Document) -> str:

@@ -9,13 +9,15 @@ from dataclasses import dataclass, field
 from haystack import Pipeline
 from haystack_integrations.components.retrievers.qdrant import (
     QdrantEmbeddingRetriever,
-    QdrantHybridRetriever,
     QdrantSparseEmbeddingRetriever,
 )
 
 from ingest.index import Index
 from ingest.sparse import FrenchSparseTextEmbedder
+from search.adapter import QueryAdapter
 from search.expansion import QueryExpander
+from search.fusion import WeightedFusion
+from search.query_cache import CachedTextEmbedder
 from search.grouping import ArticleGrouper, Hit
 
 MODES = ("hybrid", "dense", "sparse")
@@ -37,6 +39,8 @@ class SearchResult:
     query: str
     took_ms: float
     hits: list[Hit] = field(default_factory=list)
+    ranked: dict[str, list[str]] = field(default_factory=dict)  # articles per retriever, best first
+    top_scores: dict[str, float] = field(default_factory=dict)  # best raw score per retriever
 
     def to_dict(self) -> dict:
         return {
@@ -58,21 +62,36 @@ def clean_query(query: str) -> str:
     return query[:MAX_QUERY_CHARS]
 
 
-def build_filters(instrument: str | None = None, jurisdiction: str | None = None, kind: str | None = None):
+def build_filters(instrument: str | None = None, jurisdiction: str | None = None, kind: str | None = None,
+                  theme: str | None = None):
     conditions = [
         {"field": f"meta.{name}", "operator": "==", "value": value}
-        for name, value in (("instrument", instrument), ("jurisdiction", jurisdiction), ("kind", kind))
+        for name, value in (("instrument", instrument), ("jurisdiction", jurisdiction), ("kind", kind),
+                            ("themes", theme))
         if value
     ]
     return {"operator": "AND", "conditions": conditions} if conditions else None
 
 
-class Searcher:
-    """Holds one query pipeline per mode; the model and the store are loaded once."""
+def _articles(documents) -> list[str]:
+    """`instrument:key` of each document, best first, each article once."""
+    return list(dict.fromkeys(f"{d.meta['instrument']}:{d.meta['key']}" for d in documents))
 
-    def __init__(self, index: Index, text_embedder_factory, top_k: int = 10, glossary: str | None = None):
+
+class Searcher:
+    """Holds one query pipeline per mode; the model and the store are loaded once.
+
+    Hybrid runs the dense and the sparse retrievers side by side and fuses their lists
+    with `dense_weight`, so the balance follows what the evaluation shows.
+    """
+
+    def __init__(self, index: Index, text_embedder_factory, top_k: int = 10, glossary: str | None = None,
+                 adapter: str | None = None, dense_weight: float = 0.5, expand_dense: bool = True):
         self.index = index
         self.glossary = glossary
+        self.adapter = adapter
+        self.dense_weight = dense_weight
+        self.expand_dense = expand_dense
         self.text_embedder_factory = text_embedder_factory  # a component joins one pipeline only
         self.top_k = top_k
         self._pipelines: dict[str, Pipeline] = {}
@@ -86,24 +105,35 @@ class Searcher:
         store = self.index.store()
         pipeline = Pipeline()
         pipeline.add_component("grouper", ArticleGrouper(store, self.top_k))
-        if mode in ("hybrid", "dense"):
-            pipeline.add_component("dense", self.text_embedder_factory())
-        if mode in ("hybrid", "sparse"):
-            pipeline.add_component("sparse", FrenchSparseTextEmbedder())
-        retriever = {
-            "hybrid": QdrantHybridRetriever,
-            "dense": QdrantEmbeddingRetriever,
-            "sparse": QdrantSparseEmbeddingRetriever,
-        }[mode](document_store=store)
-        pipeline.add_component("retriever", retriever)
         if self.glossary:
             pipeline.add_component("expander", QueryExpander(self.glossary))
-        for embedder, output in (("dense", "embedding"), ("sparse", "sparse_embedding")):
-            if embedder in pipeline.graph.nodes:
-                pipeline.connect(f"{embedder}.{output}", f"retriever.query_{output}")
-                if self.glossary:
-                    pipeline.connect("expander.text", f"{embedder}.text")
-        pipeline.connect("retriever.documents", "grouper.documents")
+        lists = []
+        if mode in ("hybrid", "dense"):
+            pipeline.add_component("dense", CachedTextEmbedder(self.text_embedder_factory()))
+            pipeline.add_component("dense_retriever", QdrantEmbeddingRetriever(document_store=store))
+            if self.adapter:
+                pipeline.add_component("adapter", QueryAdapter(self.adapter))
+                pipeline.connect("dense.embedding", "adapter.embedding")
+                pipeline.connect("adapter.embedding", "dense_retriever.query_embedding")
+            else:
+                pipeline.connect("dense.embedding", "dense_retriever.query_embedding")
+            if self.glossary and self.expand_dense:
+                pipeline.connect("expander.text", "dense.text")
+            lists.append("dense")
+        if mode in ("hybrid", "sparse"):
+            pipeline.add_component("sparse", FrenchSparseTextEmbedder())
+            pipeline.add_component("sparse_retriever", QdrantSparseEmbeddingRetriever(document_store=store))
+            pipeline.connect("sparse.sparse_embedding", "sparse_retriever.query_sparse_embedding")
+            if self.glossary:
+                pipeline.connect("expander.text", "sparse.text")
+            lists.append("sparse")
+        if len(lists) == 2:
+            pipeline.add_component("fusion", WeightedFusion(self.dense_weight))
+            pipeline.connect("dense_retriever.documents", "fusion.dense_documents")
+            pipeline.connect("sparse_retriever.documents", "fusion.sparse_documents")
+            pipeline.connect("fusion.documents", "grouper.documents")
+        else:
+            pipeline.connect(f"{lists[0]}_retriever.documents", "grouper.documents")
         return pipeline
 
     def search(
@@ -114,6 +144,7 @@ class Searcher:
         instrument: str | None = None,
         jurisdiction: str | None = None,
         kind: str | None = None,
+        theme: str | None = None,
     ) -> SearchResult:
         if mode not in MODES:
             raise QueryError(f"Mode de recherche inconnu : « {mode} » (choix : {', '.join(MODES)}).")
@@ -122,17 +153,28 @@ class Searcher:
             raise IndexMissing("L’index n’est pas encore construit : lancez « musoya ingest » (ou l’application).")
         k = max(1, min(top_k or self.top_k, 100))
         started = time.perf_counter()
-        inputs = {
-            "retriever": {"filters": build_filters(instrument, jurisdiction, kind), "top_k": k * CHUNKS_PER_ARTICLE},
-            "grouper": {"top_k": k},
-        }
         pipeline = self._pipeline(mode)
+        filters = build_filters(instrument, jurisdiction, kind, theme)
+        inputs = {"grouper": {"top_k": k}}
+        retrievers = [name for name in ("dense_retriever", "sparse_retriever") if name in pipeline.graph.nodes]
+        for name in retrievers:
+            inputs[name] = {"filters": filters, "top_k": k * CHUNKS_PER_ARTICLE}
         if self.glossary:
             inputs["expander"] = {"query": text}
-        else:
-            inputs.update({name: {"text": text} for name in ("dense", "sparse") if name in pipeline.graph.nodes})
-        hits = pipeline.run(inputs)["grouper"]["hits"]
-        return SearchResult(query=text, took_ms=(time.perf_counter() - started) * 1000, hits=hits)
+        for name in ("dense", "sparse"):
+            if name in pipeline.graph.nodes and not (self.glossary and (name == "sparse" or self.expand_dense)):
+                inputs[name] = {"text": text}
+        outputs = pipeline.run(inputs, include_outputs_from=set(retrievers))
+        result = SearchResult(query=text, took_ms=(time.perf_counter() - started) * 1000,
+                              hits=outputs["grouper"]["hits"])
+        for name in retrievers:
+            documents = outputs[name]["documents"]
+            side = name.split("_")[0]
+            result.ranked[side] = _articles(documents)
+            scores = [float(d.score or 0.0) for d in documents]
+            result.top_scores[side] = scores[0] if scores else 0.0
+            result.top_scores[f"{side}_margin"] = scores[0] - scores[min(9, len(scores) - 1)] if scores else 0.0
+        return result
 
 
 def open_searcher(settings, client, announce=print) -> Searcher:
@@ -141,4 +183,6 @@ def open_searcher(settings, client, announce=print) -> Searcher:
     from ingest.embedders import text_embedder
 
     glossary = str(settings.glossary) if settings.glossary.is_file() else None
-    return Searcher(Index(settings, client), partial(text_embedder, settings, announce), settings.top_k, glossary)
+    adapter = str(settings.query_adapter) if settings.query_adapter and settings.query_adapter.is_file() else None
+    return Searcher(Index(settings, client), partial(text_embedder, settings, announce), settings.top_k, glossary,
+                    adapter, settings.dense_weight, settings.expand_dense)

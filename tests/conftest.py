@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+import ingest  # noqa: F401  (offline and no-telemetry settings, before Haystack loads)
 from haystack import Document, component
 
 from ingest.analyzer import fold

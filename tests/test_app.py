@@ -4,6 +4,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import FakeDocumentEmbedder, FakeTextEmbedder, bundle
+from briefs.dossiers import DossierStore
 from ingest.index import Index
 from ingest.sources import library
 from ingest.store import open_client
@@ -42,9 +43,15 @@ def test_without_an_index_the_app_offers_to_build_it(app_env):
     assert at.button[0].label == "Construire l’index maintenant"
 
 
-def test_a_question_shows_verbatim_articles_with_citations(app_env, monkeypatch):
-    build(app_env, "un-cedef-1979", "oit-c183-protection-maternite-2000")
+@pytest.fixture
+def fake_model(monkeypatch):
+    """The fake embedder, and a judge that lets every question through (its calibration is the real model's)."""
     monkeypatch.setattr("ingest.embedders.text_embedder", lambda *a, **k: FakeTextEmbedder())
+    monkeypatch.setattr("search.answerability.Judge.answered", lambda self, signals: True)
+
+
+def test_a_question_shows_verbatim_articles_with_citations(app_env, fake_model):
+    build(app_env, "un-cedef-1979", "oit-c183-protection-maternite-2000")
     at = run_app(question="congé de maternité <script>alert(1)</script>")
     assert not at.exception, at.exception
     texts = " ".join(m.value for m in at.markdown)
@@ -53,7 +60,8 @@ def test_a_question_shows_verbatim_articles_with_citations(app_env, monkeypatch)
     articles = [h.proto.body for h in at.get("html")]
     assert articles and all("<script>" not in body for body in articles)
     assert any("congé de maternité" in body for body in articles)
-    assert at.sidebar.selectbox[0].options[0] == "Tous les textes"
+    assert at.sidebar.selectbox[0].options[0] == "Tous les thèmes"
+    assert at.sidebar.selectbox[1].options[0] == "Tous les textes"
     links = [m.value for m in at.markdown if "Lire dans le texte" in m.value]
     assert links and "page=parcourir" in links[0] and "texte=oit-c183-protection-maternite-2000" in links[0]
 
@@ -106,3 +114,60 @@ def test_a_deep_link_opens_an_article_in_its_text_with_provenance(app_env):
     assert "Fedlex" in headings, "the provenance is visible"
     assert any("article=1" in m.value and "Première partie" in m.value for m in at.markdown), "table of contents"
     assert at.query_params["article"] == "16"
+
+
+def test_an_answer_card_highlights_and_links_and_fills_a_dossier_that_survives_a_reload(app_env, fake_model):
+    build(app_env, "un-cedef-1979", "mali-code-penal-2024")
+    DossierStore(app_env).create("Mariage des enfants")
+    at = run_app(question="célébrer le mariage d’un enfant de moins de dix-huit ans")
+    assert not at.exception, at.exception
+    bodies = " ".join(h.proto.body for h in at.get("html"))
+    assert "<mark" in bodies, "the answering sentences are highlighted"
+    texts = " ".join(m.value for m in at.markdown)
+    assert "Ce que disent les engagements internationaux" in texts and "CEDEF" in texts
+    labels = [b.label for b in at.button]
+    add = next((b for b in at.button if b.label == "Ajouter au dossier « Mariage des enfants »"), None)
+    assert add is not None, labels
+    at = add.click().run()
+    assert not at.exception, at.exception
+    entries = DossierStore(app_env).entries("Mariage des enfants")
+    assert entries
+    # a new session (the browser closed and reopened) finds the dossier and writes a note in it
+    at = run_app({"page": "dossiers"})
+    assert not at.exception, at.exception
+    note = next(t for t in at.text_area if t.label == "Ma note sur cet article")
+    at = note.input("À citer devant le préfet <b>vite</b>").run()
+    assert DossierStore(app_env).entries("Mariage des enfants")[0].note == "À citer devant le préfet <b>vite</b>"
+    at = run_app({"page": "dossiers"})
+    assert next(t for t in at.text_area if t.label == "Ma note sur cet article").value.startswith("À citer")
+
+
+def test_the_write_page_keeps_the_draft_and_exports_a_brief(app_env, fake_model):
+    build(app_env, "un-cedef-1979")
+    store = DossierStore(app_env)
+    store.create("Égalité")
+    store.add("Égalité", "un-cedef-1979", "16")
+    at = run_app({"page": "rediger"})
+    assert not at.exception, at.exception
+    summary = next(t for t in at.text_area if t.label == "Résumé")
+    at = summary.input("Le mariage forcé persiste.").run()
+    assert store.load_draft("Égalité", "note").fields["resume"] == "Le mariage forcé persiste."
+    at = run_app({"page": "rediger"})  # reopened: the text is still there
+    assert next(t for t in at.text_area if t.label == "Résumé").value == "Le mariage forcé persiste."
+    at.radio(key="fmt-note").set_value("md")
+    at = next(b for b in at.button if b.label == "Préparer le document").click().run()
+    assert not at.exception, at.exception
+    fmt, data = at.session_state["export-note"]
+    text = data.decode("utf-8")
+    assert fmt == "md" and "CEDEF" in text and "art. 16" in text and "Le mariage forcé persiste." in text
+
+
+def test_the_compare_page_shows_reviewed_links_and_what_the_corpus_lacks(app_env, fake_model):
+    build(app_env, "un-cedef-1979", "mali-code-penal-2024")
+    at = run_app({"page": "comparer"})
+    assert not at.exception, at.exception
+    at = at.selectbox[0].set_value("mariage-enfant").run()
+    table = " ".join(m.value for m in at.markdown)
+    assert "| Loi malienne | Engagement international |" in table and "art. 327-12" in table
+    at = at.selectbox[0].set_value("famille-succession").run()
+    assert any("absent du corpus" in w.value for w in at.warning)

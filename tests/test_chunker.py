@@ -20,7 +20,7 @@ def test_init_checks_its_budget():
 def test_to_dict_round_trip():
     chunker = ArticleChunker(max_tokens=200, tokenizer_path=None)
     data = chunker.to_dict()
-    assert data["init_parameters"] == {"max_tokens": 200, "tokenizer_path": None}
+    assert data["init_parameters"] == {"max_tokens": 200, "tokenizer_path": None, "themes_path": None}
     again = ArticleChunker.from_dict(data)
     assert again.max_tokens == 200
 
@@ -60,3 +60,15 @@ def test_one_huge_paragraph_falls_back_to_sentences_then_words():
 def test_unnumbered_units_are_labelled_by_name():
     unit = Article("test-code", "préambule", "préambule", "Considérant…", [], numbered=False)
     assert context_line(INSTRUMENT, unit) == "Code test › préambule"
+
+
+def test_curated_themes_join_the_embedded_context_and_the_payload():
+    from musoya.settings import ROOT
+
+    code = Instrument(id="mali-code-penal-2024", title="Code pénal", short_title="Code pénal 2024")
+    chunker = ArticleChunker(max_tokens=480, themes_path=str(ROOT / "corpus" / "themes.yaml"))
+    doc = chunker.run(code, [article("Est puni quiconque célèbre le mariage d’un enfant.", "327-12")])["documents"][0]
+    assert "mariage-enfant" in doc.meta["themes"]
+    assert "Thèmes : " in doc.meta["context"] and "Mariage d’enfant" in doc.meta["context"]
+    assert doc.content == "Est puni quiconque célèbre le mariage d’un enfant."  # the stored text stays verbatim
+    assert chunker.fingerprint("mali-code-penal-2024") != ArticleChunker(480).fingerprint("mali-code-penal-2024")

@@ -83,6 +83,15 @@ def test_ingest_then_search_with_the_real_model(env, monkeypatch, real_model_pat
     assert "error" in lines[1] and many.exit_code == 2
     assert all(h["instrument"] == "un-cedef-1979" for line in (lines[0], lines[2]) for h in line["hits"])
 
+    card = runner.invoke(cli.app, ["ask", "combien de semaines de congé de maternité", "--json"])
+    assert card.exit_code == 0, card.output
+    card = json.loads(card.stdout)
+    assert {"query", "answered", "articles", "themes"} <= set(card)
+    source = (env.corpus_dir / "oit-c183-protection-maternite-2000.md").read_text(encoding="utf-8")
+    for article in card["articles"]:
+        assert article["text"] in source or article["instrument"] != "oit-c183-protection-maternite-2000"
+        assert all(article["text"][a:b] for a, b in article["highlights"])
+
     human = runner.invoke(cli.app, ["search", "congé de maternité"])
     assert human.exit_code == 0 and "1. OIT C183 (protection de la maternité), art." in human.stdout
 
@@ -117,3 +126,17 @@ def test_an_unexpected_failure_is_logged_not_shown(env, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert "Erreur inattendue" in err and "Traceback" not in err
     assert "ZeroDivisionError: bogue interne" in (env.data_dir / "erreurs.log").read_text(encoding="utf-8")
+
+
+def test_curators_commands_list_themes_gaps_and_suggestions(env):
+    bundle(env, "mali-code-penal-2024", "un-cedef-1979", "un-cde-1989")
+    themes = runner.invoke(cli.app, ["themes"])
+    assert themes.exit_code == 0 and "mariage-enfant" in themes.stdout and "Mariage d’enfant" in themes.stdout
+    gaps = runner.invoke(cli.app, ["ecarts", "mariage-enfant"])
+    assert gaps.exit_code == 0
+    assert "| Code pénal 2024, art. 327-12 | CEDEF (CEDAW), art. 16 | met en œuvre |" in gaps.stdout
+    unknown = runner.invoke(cli.app, ["ecarts", "inconnu"])
+    assert unknown.exit_code == 1 and "thème inconnu" in unknown.stderr
+    links = runner.invoke(cli.app, ["liens", "--limit", "5"])
+    assert "suggestions écrites" in links.stdout
+    assert env.suggested_links.is_file() and "à vérifier" in env.suggested_links.read_text(encoding="utf-8")

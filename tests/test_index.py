@@ -116,7 +116,9 @@ def test_added_file_is_copied_under_a_safe_name_and_indexed(settings, client, tm
     assert source.path.parent == settings.data_dir / "ajouts"
     assert source.path.name == "loi-n2015-052-quota-e.md"
     sync(settings, client)
-    assert Index(settings, client).indexed() == {"loi-n2015-052-quota-e": source.content_hash()}
+    indexed = Index(settings, client).indexed()
+    assert list(indexed) == ["loi-n2015-052-quota-e"]
+    assert indexed["loi-n2015-052-quota-e"].startswith(source.content_hash())
 
 
 def test_a_second_process_gets_a_french_explanation(settings, client):

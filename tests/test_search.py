@@ -102,3 +102,16 @@ def test_grouper_init_and_long_articles_come_back_whole(settings):
         assert hits[0].passage in long_text and hits[0].passage != long_text
     finally:
         client.close()
+
+
+def test_no_usage_data_leaves_the_computer():
+    import os
+    import subprocess
+    import sys
+
+    from musoya.settings import ROOT
+
+    code = "import search.fusion, briefs, evals; from haystack.telemetry import _telemetry; print(_telemetry.telemetry)"
+    env = {k: v for k, v in os.environ.items() if k != "HAYSTACK_TELEMETRY_ENABLED"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env)
+    assert out.stdout.strip() == "None", out.stderr

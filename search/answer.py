@@ -1,0 +1,110 @@
+"""The answer card: the articles that answer, quoted verbatim with the answering sentences
+highlighted, the related national ↔ international provisions, the themes — or an honest
+"nothing in the corpus answers this"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ingest.analyzer import analyze
+from search.answerability import Judge, features
+from search.grouping import Hit
+from search.highlight import highlight
+
+CARD_ARTICLES = 5
+MAX_THEMES = 3
+RELATIVE_FLOOR = 0.5  # an article whose fused score is under half the best one is not shown as an answer
+
+
+@dataclass
+class CardArticle:
+    hit: Hit
+    highlights: list[list[int]]
+    related: list[dict] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        h = self.hit
+        return {"instrument": h.instrument, "article": h.article, "key": h.key, "short_title": h.short_title,
+                "citation": h.citation, "hierarchy": h.hierarchy, "jurisdiction": h.jurisdiction, "text": h.text,
+                "themes": h.themes, "highlights": self.highlights, "related": self.related}
+
+
+@dataclass
+class Card:
+    query: str
+    answered: bool
+    confidence: float
+    took_ms: float
+    articles: list[CardArticle] = field(default_factory=list)
+    themes: list[str] = field(default_factory=list)
+    added_terms: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"query": self.query, "answered": self.answered, "confidence": round(self.confidence, 3),
+                "took_ms": round(self.took_ms, 1), "articles": [a.to_dict() for a in self.articles],
+                "themes": self.themes, "added_terms": self.added_terms}
+
+
+class Answerer:
+    """Search, then decide, highlight and link. Extractive: nothing is written, only quoted."""
+
+    def __init__(self, searcher, crossrefs=None, tagger=None, judge: Judge | None = None,
+                 titles: dict[str, str] | None = None):
+        self.searcher = searcher
+        self.crossrefs = crossrefs
+        self.tagger = tagger
+        self.titles = titles or {}  # instrument id → short title, for the related provisions
+        self.judge = judge or Judge()
+        self._expander = None
+        if searcher.glossary:
+            from search.expansion import QueryExpander
+
+            self._expander = QueryExpander(searcher.glossary)
+
+    def ask(self, query: str, **filters) -> Card:
+        result = self.searcher.search(query, mode="hybrid", **filters)
+        added = self._expander.run(result.query)["added"] if self._expander else []
+        signals = features(result.query, result)
+        confidence = self.judge.probability(signals)
+        answered = bool(result.hits) and self.judge.answered(signals)
+        question_themes = self.tagger.match_question(result.query) if self.tagger else []
+        card = Card(query=result.query, answered=answered, confidence=confidence, took_ms=result.took_ms,
+                    themes=question_themes, added_terms=added)
+        if not answered:
+            return card
+        # The words of the question, its glossary terms, and the vocabulary of its themes:
+        # "ma sœur de 14 ans" should light up "mariages d’enfants … âge minimal".
+        vocabulary = [w.replace("âge<18", " ").replace("+", " ")
+                      for t in question_themes for w in self.tagger.by_id[t].vocabulary] if self.tagger else []
+        terms = set(analyze(" ".join([result.query, *added, *vocabulary])))
+        best = result.hits[0].score or 1.0
+        for hit in result.hits[:CARD_ARTICLES]:
+            if hit.score < best * RELATIVE_FLOOR:
+                break
+            card.articles.append(CardArticle(hit, highlight(hit.text, terms), self._related(hit)))
+        if not card.themes and card.articles:  # the question named no theme: those of the best article
+            card.themes = card.articles[0].hit.themes[:MAX_THEMES]
+        return card
+
+    def _related(self, hit: Hit) -> list[dict]:
+        if self.crossrefs is None:
+            return []
+        return [{"instrument": link.instrument, "article": link.key,
+                 "short_title": self.titles.get(link.instrument, link.instrument), "relation": link.relation,
+                 "note": link.note, "reviewed": link.reviewed, "theme": link.theme}
+                for link in self.crossrefs.related(hit.instrument, hit.key)]
+
+
+def open_answerer(settings, client, announce=print) -> Answerer:
+    """The searcher with everything the card needs, from the curated files that exist."""
+    from ingest.sources import catalogue
+    from ingest.themes import ThemeTagger, load_themes
+    from search.crossrefs import combined, load_crossrefs
+    from search.searcher import open_searcher
+
+    tagger = ThemeTagger(load_themes(settings.themes)) if settings.themes.is_file() else None
+    crossrefs = None
+    if settings.crossrefs.is_file():
+        crossrefs = combined(load_crossrefs(settings.crossrefs), settings.suggested_links)
+    titles = {i.id: i.short_title for i in catalogue(settings)}
+    return Answerer(open_searcher(settings, client, announce), crossrefs, tagger, titles=titles)

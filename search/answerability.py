@@ -1,0 +1,78 @@
+"""Does anything in the corpus answer this question? A calibrated judge, not a raw score.
+
+No single score separates answerable questions from out-of-corpus ones (the best cosine
+is high for any question about marriage, whether the corpus answers it or not). The judge
+combines several signals in a logistic model fitted on the team's gold questions
+(`musoya eval` refits it and reports its precision and recall).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+
+from ingest.analyzer import analyze
+
+CALIBRATION = Path(__file__).with_name("answerability.json")
+FEATURES = ("dense_top", "dense_margin", "sparse_top", "agreement", "coverage")
+
+
+def features(query: str, result) -> dict[str, float]:
+    """Signals from one search: the retrievers' best scores, their agreement, word coverage."""
+    dense = result.ranked.get("dense", [])
+    sparse = result.ranked.get("sparse", [])
+    agreement = 0.0
+    if dense and sparse:
+        agreement = len(set(dense[:5]) & set(sparse[:5])) / 5
+    terms = set(analyze(query))
+    coverage = 0.0
+    if terms and result.hits:
+        top = set(analyze(" ".join([result.hits[0].text, *result.hits[0].hierarchy])))
+        coverage = len(terms & top) / len(terms)
+    return {
+        "dense_top": result.top_scores.get("dense", 0.0),
+        "dense_margin": result.top_scores.get("dense_margin", 0.0),
+        "sparse_top": math.log1p(result.top_scores.get("sparse", 0.0)),
+        "agreement": agreement,
+        "coverage": coverage,
+    }
+
+
+class Judge:
+    def __init__(self, weights: dict | None = None, path: Path = CALIBRATION):
+        if weights is None and path.is_file():
+            weights = json.loads(path.read_text(encoding="utf-8"))
+        self.calibrated = weights is not None
+        # Uncalibrated: every question counts as answered (never hide the law by mistake).
+        self.weights = weights or {"mean": [0.0] * len(FEATURES), "scale": [1.0] * len(FEATURES),
+                                   "coef": [0.0] * len(FEATURES), "bias": 1.0, "threshold": 0.5}
+
+    def probability(self, signals: dict[str, float]) -> float:
+        w = self.weights
+        x = (np.array([signals[f] for f in FEATURES]) - np.array(w["mean"])) / np.array(w["scale"])
+        return float(1.0 / (1.0 + np.exp(-(x @ np.array(w["coef"]) + w["bias"]))))
+
+    def answered(self, signals: dict[str, float]) -> bool:
+        return self.probability(signals) >= self.weights["threshold"]
+
+
+def fit(rows: list[dict[str, float]], labels: list[bool], l2: float = 0.1, steps: int = 3000) -> dict:
+    """Logistic regression on standardised signals (numpy, deterministic)."""
+    x = np.array([[r[f] for f in FEATURES] for r in rows], dtype=float)
+    y = np.array(labels, dtype=float)
+    mean, scale = x.mean(0), x.std(0) + 1e-9
+    z = (x - mean) / scale
+    coef, bias = np.zeros(len(FEATURES)), 0.0
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-(z @ coef + bias)))
+        coef -= 0.1 * (z.T @ (p - y) / len(y) + l2 * coef)
+        bias -= 0.1 * float(np.mean(p - y))
+    return {"features": list(FEATURES), "mean": mean.tolist(), "scale": scale.tolist(), "coef": coef.tolist(),
+            "bias": bias, "threshold": 0.5}
+
+
+def save(weights: dict, path: Path = CALIBRATION) -> None:
+    path.write_text(json.dumps(weights, indent=2) + "\n", encoding="utf-8")

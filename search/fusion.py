@@ -1,0 +1,41 @@
+"""Weighted reciprocal-rank fusion of the dense and the sparse lists."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from haystack import Document, component, default_from_dict, default_to_dict
+
+RRF_K = 60
+
+
+@component
+class WeightedFusion:
+    """Ranks chunks by `w / (k + rank)` summed over the lists that found them.
+
+    Named inputs (not a variadic joiner) so the weight always goes to the right list.
+    """
+
+    def __init__(self, dense_weight: float = 0.5, k: int = RRF_K):
+        if not 0.0 <= dense_weight <= 1.0:
+            raise ValueError("dense_weight must be between 0 and 1")
+        self.dense_weight = dense_weight
+        self.k = k
+
+    def to_dict(self) -> dict:
+        return default_to_dict(self, dense_weight=self.dense_weight, k=self.k)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "WeightedFusion":
+        return default_from_dict(cls, data)
+
+    @component.output_types(documents=list[Document])
+    def run(self, dense_documents: list[Document], sparse_documents: list[Document]):
+        scores: dict[str, float] = {}
+        first: dict[str, Document] = {}
+        for documents, weight in ((dense_documents, self.dense_weight), (sparse_documents, 1.0 - self.dense_weight)):
+            for rank, doc in enumerate(documents):
+                scores[doc.id] = scores.get(doc.id, 0.0) + weight / (self.k + rank + 1)
+                first.setdefault(doc.id, doc)
+        ranked = sorted(scores, key=scores.get, reverse=True)
+        return {"documents": [replace(first[i], score=scores[i]) for i in ranked]}

@@ -1,0 +1,123 @@
+"""The answer card over a real embedded Qdrant with the fake embedder: verbatim quotes,
+highlights as offsets, related provisions, themes, and the fusion/adapter/judge parts."""
+
+import json
+
+import numpy as np
+import pytest
+from haystack import Document
+
+from conftest import FakeDocumentEmbedder, FakeTextEmbedder, bundle, make_settings
+from ingest.index import Index
+from ingest.sources import catalogue, library
+from ingest.store import open_client
+from ingest.themes import ThemeTagger, load_themes
+from musoya.settings import ROOT
+from search import answerability
+from search.adapter import QueryAdapter, fit
+from search.answer import Answerer
+from search.crossrefs import load_crossrefs
+from search.fusion import WeightedFusion
+from search.highlight import highlight, sentences
+from search.searcher import Searcher
+
+INSTRUMENTS = ("un-cedef-1979", "un-cde-1989", "mali-code-penal-2024", "un-convention-supplementaire-esclavage-1956")
+ALWAYS = {"mean": [0.0] * 5, "scale": [1.0] * 5, "coef": [0.0] * 5, "bias": 5.0, "threshold": 0.5}
+NEVER = {**ALWAYS, "bias": -5.0}
+
+
+@pytest.fixture(scope="module")
+def library_settings(tmp_path_factory):
+    settings = make_settings(tmp_path_factory.mktemp("answer"))
+    bundle(settings, *INSTRUMENTS)
+    return settings
+
+
+@pytest.fixture(scope="module")
+def answerer(library_settings):
+    client = open_client(library_settings)
+    Index(library_settings, client).sync(library(library_settings), FakeDocumentEmbedder)
+    searcher = Searcher(Index(library_settings, client), FakeTextEmbedder, top_k=5, glossary=str(ROOT / "corpus" / "glossary.yaml"))
+    titles = {i.id: i.short_title for i in catalogue(library_settings)}
+    yield Answerer(searcher, load_crossrefs(ROOT / "corpus" / "crossrefs.yaml"),
+                   ThemeTagger(load_themes(ROOT / "corpus" / "themes.yaml")), answerability.Judge(ALWAYS), titles)
+    client.close()
+
+
+def corpus_text(settings, instrument):
+    return (settings.corpus_dir / f"{instrument}.md").read_text(encoding="utf-8")
+
+
+def test_card_quotes_whole_articles_verbatim_with_highlights_inside_them(answerer, library_settings):
+    card = answerer.ask("mariage d’un enfant de moins de dix-huit ans")
+    assert card.answered and card.articles
+    assert "mariage-enfant" in card.themes
+    for item in card.articles:
+        assert item.hit.text in corpus_text(library_settings, item.hit.instrument)
+        for start, end in item.highlights:
+            assert 0 <= start < end <= len(item.hit.text)
+            assert item.hit.text[start:end] in corpus_text(library_settings, item.hit.instrument)
+    assert any(item.highlights for item in card.articles)
+
+
+def test_card_links_national_and_international_provisions(answerer):
+    card = answerer.ask("célébrer le mariage d’un enfant, peine d’emprisonnement")
+    penal = [a for a in card.articles if (a.hit.instrument, a.hit.key) == ("mali-code-penal-2024", "327-12")]
+    assert penal, [a.hit.citation for a in card.articles]
+    related = {(r["instrument"], r["article"]) for r in penal[0].related}
+    assert ("un-cedef-1979", "16") in related
+    assert all(r["short_title"] and r["relation"] for r in penal[0].related)
+
+
+def test_json_card_has_the_documented_shape(answerer):
+    data = json.loads(json.dumps(answerer.ask("excision des filles").to_dict(), ensure_ascii=False))
+    assert set(data) >= {"query", "answered", "articles", "themes"}
+    for article in data["articles"]:
+        assert set(article) >= {"instrument", "article", "short_title", "hierarchy", "text", "highlights", "related"}
+
+
+def test_nothing_found_shows_no_article_as_an_answer(answerer):
+    never = Answerer(answerer.searcher, judge=answerability.Judge(NEVER))
+    card = never.ask("Combien de parts d’héritage revient à une fille ?")
+    assert not card.answered and card.articles == []
+    assert card.to_dict()["answered"] is False
+
+
+def test_sentences_and_highlights_are_offsets_into_the_text():
+    text = "Est puni d’un emprisonnement quiconque marie un enfant. La tentative est punissable ;\na) le complice aussi."
+    spans = sentences(text)
+    assert [text[s:e] for s, e in spans][0] == "Est puni d’un emprisonnement quiconque marie un enfant."
+    assert highlight(text, {"tentat"}) == [[spans[1][0], spans[1][1]]]
+    assert highlight(text, set()) == [] and highlight(text, {"absent"}) == []
+
+
+def test_weighted_fusion_follows_its_weight():
+    a, b = Document(id="a", content="a"), Document(id="b", content="b")
+    assert [d.id for d in WeightedFusion(0.9).run([a, b], [b, a])["documents"]] == ["a", "b"]
+    assert [d.id for d in WeightedFusion(0.1).run([a, b], [b, a])["documents"]] == ["b", "a"]
+    with pytest.raises(ValueError):
+        WeightedFusion(1.5)
+
+
+def test_adapter_learns_to_pull_questions_to_their_article(tmp_path):
+    rng = np.random.default_rng(0)
+    chunks = rng.normal(size=(40, 16)).astype(np.float32)
+    chunks /= np.linalg.norm(chunks, axis=1, keepdims=True)
+    targets = list(range(0, 40, 2))
+    # Questions sit near the *next* chunk: without adaptation they point at the wrong article.
+    queries = chunks[[t + 1 for t in targets]] + 0.05 * rng.normal(size=(len(targets), 16)).astype(np.float32)
+    weight, _ = fit(queries, targets, chunks, np.arange(40), epochs=300, regularisation=0.001)
+    before = np.mean(np.argmax(queries @ chunks.T, axis=1) == targets)
+    adapted = queries @ weight.T
+    after = np.mean(np.argmax(adapted @ chunks.T, axis=1) == targets)
+    assert before == 0.0 and after >= 0.9
+    np.savez(tmp_path / "a.npz", weight=weight)
+    out = QueryAdapter(str(tmp_path / "a.npz")).run(embedding=queries[0].tolist())["embedding"]
+    assert abs(np.linalg.norm(out) - 1.0) < 1e-5
+
+
+def test_judge_fit_separates_what_its_signals_separate():
+    rows = [{"dense_top": 0.9, "dense_margin": 0.1, "sparse_top": 3.0, "agreement": 0.6, "coverage": 0.8}] * 10
+    rows += [{"dense_top": 0.7, "dense_margin": 0.02, "sparse_top": 1.0, "agreement": 0.0, "coverage": 0.1}] * 10
+    judge = answerability.Judge(answerability.fit(rows, [True] * 10 + [False] * 10))
+    assert judge.answered(rows[0]) and not judge.answered(rows[-1])
