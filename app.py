@@ -241,6 +241,8 @@ def search_page(catalog: list[dict], dossier: str | None) -> None:
     summary = f"{len(card.articles)} articles, en {card.took_ms:.0f} ms."
     if card.themes:
         summary += " Thèmes : " + theme_labels(card.themes) + "."
+    if card.added_terms:
+        summary += " Cherché aussi : " + ", ".join(card.added_terms) + "."
     st.caption(summary)
     for rank, item in enumerate(card.articles, start=1):
         show_card_article(rank, item, dossier)

@@ -327,6 +327,83 @@ def _cache_clearer():
     return clear
 
 
+def measure_store(settings: Settings, questions: list[str]) -> dict:
+    """The store's own query costs on a whole library, without the model: chunks get random
+    unit vectors (real chunking, real sparse vectors), queries the real analyser's terms."""
+    from dataclasses import replace
+
+    import numpy as np
+    from haystack import Document, component
+    from haystack.dataclasses import SparseEmbedding
+    from haystack_integrations.document_stores.qdrant import QdrantDocumentStore
+    from qdrant_client.http import models as rest
+
+    from ingest.index import Index
+    from ingest.model import tokenizer_file
+    from ingest.sources import library
+    from ingest.sparse import FrenchSparseTextEmbedder
+    from ingest.store import _SparseMatrix, document_store, open_client
+
+    rng = np.random.default_rng(5)
+
+    def unit() -> list[float]:
+        vector = rng.standard_normal(384)
+        return (vector / np.linalg.norm(vector)).tolist()
+
+    @component
+    class RandomDocumentEmbedder:
+        @component.output_types(documents=list[Document])
+        def run(self, documents: list[Document]):
+            return {"documents": [replace(document, embedding=unit()) for document in documents]}
+
+    client = open_client(settings)
+    started = time.perf_counter()
+    report = Index(settings, client).sync(library(settings), RandomDocumentEmbedder, tokenizer_file(settings, quiet))
+    without_model_s = time.perf_counter() - started
+    collection = Index(settings, client).serving()
+    started = time.perf_counter()
+    _SparseMatrix(client, collection)
+    matrix_s = time.perf_counter() - started
+    fast = document_store(client, settings.collection, settings)
+    plain = QdrantDocumentStore(path=str(settings.store_path), index=settings.collection, embedding_dim=384,
+                                use_sparse_embeddings=True, sparse_idf=True)
+    plain._client = client  # noqa: SLF001 - the one embedded client
+    analyser = FrenchSparseTextEmbedder()
+    limit = settings.top_k * 3
+    times: dict[str, list[float]] = {k: [] for k in ("qdrant_dense", "qdrant_sparse", "qdrant_hybrid",
+                                                     "sparse_qdrant_loop", "sparse_matrix")}
+    same = 0
+    for question in questions:
+        terms = analyser.run(text=question)["sparse_embedding"]
+        vector = rest.SparseVector(indices=terms.indices, values=terms.values)
+        embedding = SparseEmbedding(indices=terms.indices, values=terms.values)
+        dense = unit()
+        calls = {
+            "qdrant_dense": lambda: client.query_points(settings.collection, query=dense, using="text-dense",
+                                                        limit=limit, with_payload=True),
+            "qdrant_sparse": lambda: client.query_points(settings.collection, query=vector, using="text-sparse",
+                                                         limit=limit, with_payload=True),
+            "qdrant_hybrid": lambda: client.query_points(
+                settings.collection, limit=limit, with_payload=True, query=rest.FusionQuery(fusion=rest.Fusion.RRF),
+                prefetch=[rest.Prefetch(query=dense, using="text-dense", limit=limit),
+                          rest.Prefetch(query=vector, using="text-sparse", limit=limit)]),
+            "sparse_qdrant_loop": lambda: plain._query_by_sparse(embedding, top_k=limit),
+            "sparse_matrix": lambda: fast._query_by_sparse(embedding, top_k=limit),
+        }
+        results = {}
+        for name, call in calls.items():
+            begun = time.perf_counter()
+            results[name] = call()
+            times[name].append((time.perf_counter() - begun) * 1000)
+        ours = [(d.id, round(d.score, 4)) for d in results["sparse_matrix"]]
+        theirs = [(d.id, round(d.score, 4)) for d in results["sparse_qdrant_loop"]]
+        same += sorted(ours, key=lambda x: (-x[1], x[0])) == sorted(theirs, key=lambda x: (-x[1], x[0]))
+    client.close()
+    return {"chunks": report.chunks, "questions": len(questions), "sync_without_model_s": without_model_s,
+            "matrix_build_s": matrix_s, "same_results": same, "index_mb": disk_mb(settings.store_path),
+            **{name: _spread(values) for name, values in times.items()}}
+
+
 # --- cold start ---
 
 
@@ -477,6 +554,7 @@ def markdown(f: dict) -> str:
         "Chaque mesure est prise dans la même exécution que son plancher : les rapports comptent, "
         "les durées absolues dépendent de la charge de la machine.",
         "",
+        *([f["note"], ""] if f.get("note") else []),
         "## Indexation",
         "",
         "| mesure | valeur |",
@@ -518,6 +596,29 @@ def markdown(f: dict) -> str:
         lines += ["", "Temps moyen par passage dans chaque composant des pipelines de recherche "
                   "(ms) : " + ", ".join(f"{k} {fr(v, 0)}" for k, v in q["components_ms"].items()) + "."]
     lines += ["", f"**Rapport p50 recherche hybride / vecteur de la question : {fr(q['ratio_p50'], 2)}** (objectif ≤ 2).", ""]
+    if f.get("before"):
+        b = f["before"]
+        lines += ["## Avant / après (même bibliothèque, même nombre de questions)", "",
+                  f"Avant : {b['date']} ; après : {f['date']}. {b.get('note', '')}", "",
+                  "| mesure (ms) | avant p50 / p95 | après p50 / p95 |", "|---|---:|---:|"]
+        for key, label in labels.items():
+            if key in b["query"] and key in q:
+                lines.append(f"| {label} | {fr(b['query'][key]['p50'])} / {fr(b['query'][key]['p95'])} "
+                             f"| {fr(q[key]['p50'])} / {fr(q[key]['p95'])} |")
+        lines += [f"| rapport p50 recherche hybride / vecteur de la question | {fr(b['query']['ratio_p50'], 2)} "
+                  f"| {fr(q['ratio_p50'], 2)} |", ""]
+    if f.get("store"):
+        st = f["store"]
+        lines += [f"## Le stockage seul, sur {st.get('library', 'le corpus complet')} (`python -m evals.bench --store-only`)", "",
+                  f"{st['date']} — {fr(st['chunks'])} morceaux : découpage et vecteurs creux réels, vecteurs denses "
+                  f"aléatoires (le modèle n’intervient pas) ; {st['questions']} questions. Indexation sans le modèle : "
+                  f"{fr(st['sync_without_model_s'], 1)} s ; index : {fr(st['index_mb'], 1)} Mo ; matrice creuse construite "
+                  f"en {fr(st['matrix_build_s'], 2)} s ; mêmes résultats (points et scores) que Qdrant pour "
+                  f"{st['same_results']} questions sur {st['questions']}.", "",
+                  "| mesure (ms) | p50 | p95 |", "|---|---:|---:|"]
+        for key in ("qdrant_dense", "qdrant_sparse", "qdrant_hybrid", "sparse_qdrant_loop", "sparse_matrix"):
+            lines.append(f"| {labels[key]} | {fr(st[key]['p50'], 1)} | {fr(st[key]['p95'], 1)} |")
+        lines.append("")
     if c:
         lines += [
             "## Démarrage à froid",
@@ -545,6 +646,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--questions", type=int, default=None, help="Nombre de questions (défaut : toutes).")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--render", action="store_true", help="Réécrit bench.md depuis bench.json, sans mesurer.")
+    parser.add_argument("--store-only", action="store_true",
+                        help="Mesure le stockage seul (sans le modèle) et l’ajoute à bench.json.")
     parser.add_argument("--child", choices=("encode", "ingest"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -553,6 +656,17 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(result))
         return
     instruments = [s.strip() for s in args.instruments.split(",") if s.strip()] if args.instruments else None
+    if args.store_only:
+        with tempfile.TemporaryDirectory(prefix="musoya-bench-") as tmp:
+            settings, _ = library_settings(Path(tmp), instruments)
+            store = measure_store(settings, gold_questions(args.questions))
+        store["date"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        store["library"] = ", ".join(instruments) if instruments else "le corpus complet"
+        figures = json.loads((args.out / "bench.json").read_text(encoding="utf-8"))
+        figures["store"] = store
+        write(figures, args.out)
+        print(markdown(figures))
+        return
     if args.render:
         write(json.loads((args.out / "bench.json").read_text(encoding="utf-8")), args.out)
         print((args.out / "bench.md").read_text(encoding="utf-8"))

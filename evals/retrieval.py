@@ -28,6 +28,7 @@ from ingest.index import Index
 from musoya.settings import ROOT, Settings
 from search import answerability, query_cache
 from search.searcher import Searcher
+from search.spelling import build_vocabulary
 
 GOLD = ROOT / "evals" / "gold.yaml"
 HOLDOUT = ROOT / "evals" / "holdout.yaml"
@@ -116,6 +117,8 @@ def judge_report(signals: list[dict], refit: bool) -> dict:
     else:
         judge = answerability.Judge()
         predicted = [judge.answered(s) for s in signals]
+    aurocs = {f: round(auroc([s[f] for s, a in zip(signals, labels) if a], [s[f] for s, a in zip(signals, labels) if not a]), 2)
+              for f in answerability.FEATURES}
     none_true = sum(1 for a, p in zip(labels, predicted) if not a and not p)
     none_said = sum(1 for p in predicted if not p)
     none_total = sum(1 for a in labels if not a)
@@ -123,8 +126,17 @@ def judge_report(signals: list[dict], refit: bool) -> dict:
             "precision": none_true / none_said if none_said else 0.0,
             "recall": none_true / none_total if none_total else 0.0,
             "answerable_kept": sum(1 for a, p in zip(labels, predicted) if a and p) / max(1, sum(labels)),
+            "auroc_by_signal": aurocs,
             "method": "validation croisée leave-one-out, puis modèle réajusté sur tout le jeu" if refit
             else "modèle ajusté sur le jeu de référence, appliqué tel quel"}
+
+
+def auroc(positives: list[float], negatives: list[float]) -> float:
+    """Chance that an answerable question scores above an out-of-corpus one (0.5: no signal)."""
+    if not positives or not negatives:
+        return 0.5
+    wins = sum((p > n) + 0.5 * (p == n) for p in positives for n in negatives)
+    return wins / (len(positives) * len(negatives))
 
 
 def embedding_latency(settings: Settings, questions: list[str]) -> tuple[float, float]:
@@ -140,29 +152,42 @@ def embedding_latency(settings: Settings, questions: list[str]) -> tuple[float, 
 
 def configurations(settings: Settings, index: Index) -> dict[str, tuple[Searcher, str]]:
     """Each improvement added in turn; the last one is what the app and `musoya ask` serve."""
+    from ingest.themes import ThemeTagger, load_themes
+
     embedder = partial(text_embedder, settings, lambda _: None)
     glossary = str(settings.glossary)
     adapter = str(settings.query_adapter) if settings.query_adapter and settings.query_adapter.is_file() else None
+    vocabulary = build_vocabulary(settings)
+    tagger = ThemeTagger(load_themes(settings.themes))
     plain = Searcher(index, embedder, K)
+    step = {"glossary": glossary}
     chosen = {
         "sparse (BM25 français)": (plain, "sparse"),
         "dense (e5-small)": (plain, "dense"),
         "hybride (RRF 50/50)": (plain, "hybrid"),
-        "hybride + glossaire": (Searcher(index, embedder, K, glossary=glossary), "hybrid"),
+        "+ glossaire": (Searcher(index, embedder, K, **step), "hybrid"),
     }
     if adapter:
         chosen["dense + adaptateur"] = (Searcher(index, embedder, K, adapter=adapter), "dense")
-        chosen["dense + glossaire + adaptateur"] = (Searcher(index, embedder, K, glossary=glossary, adapter=adapter), "dense")
-        for weight in (0.5, 0.7):
-            chosen[f"hybride + glossaire + adaptateur (dense {weight:.0%})"] = (
-                Searcher(index, embedder, K, glossary=glossary, adapter=adapter, dense_weight=weight), "hybrid")
+        step["adapter"] = adapter
+        chosen["+ adaptateur"] = (Searcher(index, embedder, K, **step), "hybrid")
+    step["vocabulary"] = vocabulary
+    chosen["+ tolérance aux fautes"] = (Searcher(index, embedder, K, **step), "hybrid")
+    chosen["+ thèmes"] = (Searcher(index, embedder, K, **step, tagger=tagger), "hybrid")
     chosen[SERVED] = (Searcher(index, embedder, K, glossary=glossary, adapter=adapter,
-                               dense_weight=settings.dense_weight, expand_dense=settings.expand_dense), "hybrid")
+                               dense_weight=settings.dense_weight, expand_dense=settings.expand_dense,
+                               vocabulary=vocabulary if settings.spelling_tolerance else None,
+                               tagger=tagger if settings.theme_boost else None,
+                               theme_boost=settings.theme_boost), "hybrid")
     return chosen
 
 
 def _same(a: Searcher, b: Searcher) -> bool:
-    return (a.glossary, a.adapter, a.dense_weight, a.expand_dense) == (b.glossary, b.adapter, b.dense_weight, b.expand_dense)
+    def knobs(s: Searcher):
+        return (s.glossary, s.adapter, s.dense_weight, s.expand_dense, s.vocabulary is None, s.tagger is None,
+                s.theme_boost)
+
+    return knobs(a) == knobs(b)
 
 
 def run(settings: Settings, client, holdout: bool = False) -> dict:
@@ -223,6 +248,7 @@ def markdown(report: dict) -> str:
               f"{judge['out_of_corpus']} questions sans réponse ; le juge en a signalé {judge['said_nothing_found']} : "
               f"précision {judge['precision']:.2f}, rappel {judge['recall']:.2f} ; questions avec réponse gardées : "
               f"{judge['answerable_kept']:.2f} ({judge['method']}).",
+              "AUROC de chaque signal seul : " + ", ".join(f"{k} {v:.2f}" for k, v in judge["auroc_by_signal"].items()) + ".",
               "", "## Questions manquées (configuration servie, article principal hors des 5 premiers)", ""]
     lines += [f"- [{m['style']}] « {m['question']} » — attendu {m['primary']} → {', '.join(m['top'])}"
               for m in served["misses"]]

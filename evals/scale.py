@@ -361,11 +361,12 @@ def markdown(figures: dict) -> str:
         "# Passage à l’échelle du stockage (`python -m evals.scale`)",
         "",
         f"{figures['date']} — données synthétiques (vecteurs unitaires 384 d, vecteurs creux "
-        f"de {TERMS_PER_CHUNK} termes tirés d’un vocabulaire de Zipf de {VOCABULARY} racines, charges utiles "
+        f"de {TERMS_PER_CHUNK} termes tirés d’un vocabulaire de Zipf de {fr(VOCABULARY)} racines, charges utiles "
         f"comme celles de l’index) ; {QUERIES} requêtes par mode, {LIMIT} résultats avec charge utile ; "
         f"{figures['cpus']} cœurs, machine partagée (les durées absolues sont bruitées, les écarts entre "
         "moteurs et tailles sont l’information).",
         "",
+        *([figures["note"], ""] if figures.get("note") else []),
         "| moteur | morceaux | écriture (s) | points/s | graphe HNSW (s) | réouverture (s) | disque (Mo) | "
         "RAM ajoutée (Mo) | dense p50/p95 (ms) | creux p50/p95 (ms) | hybride p50/p95 (ms) |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
@@ -409,13 +410,17 @@ def plot(figures: dict, path: Path) -> bool:
         return False
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
     for engine in ENGINES:
-        rows = sorted((r for r in figures["runs"] if r["engine"] == engine and "error" not in r), key=lambda r: r["size"])
-        if not rows:
-            continue
-        sizes = [r["size"] for r in rows]
-        style = "-o"
-        axes[0].plot(sizes, [r["hybrid_ms"]["p95"] for r in rows], style, label=f"{engine} (hybride p95)")
-        axes[1].plot(sizes, [r.get("rss_over_start_mb", r.get("rss_mb")) for r in rows], style, label=engine)
+        rows = sorted((r for r in figures["runs"] if r["engine"] == engine and "error" not in r),
+                      key=lambda r: r.get("written", r["size"]))
+        measured = [r for r in rows if "extrapolated_from" not in r]
+        guessed = measured[-1:] + [r for r in rows if "extrapolated_from" in r]
+        for part, style, label in ((measured, "-o", engine), (guessed, "--", f"{engine} (extrapolé)")):
+            if len(part) < (1 if part is measured else 2):
+                continue
+            sizes = [r.get("written", r["size"]) for r in part]  # a partial run: what was written
+            line = axes[0].plot(sizes, [r["hybrid_ms"]["p95"] for r in part], style, label=label)
+            axes[1].plot(sizes, [r.get("rss_over_start_mb", r.get("rss_mb")) for r in part], style,
+                         color=line[0].get_color(), label=label)
     for ax, title, limit in ((axes[0], "Requête hybride, p95 (ms)", TOO_SLOW_MS), (axes[1], "Mémoire ajoutée (Mo)", TOO_BIG_MB)):
         ax.axhline(limit, color="grey", linestyle="--", linewidth=1)
         ax.set_xscale("log")

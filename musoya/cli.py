@@ -214,8 +214,13 @@ def parse(file: Path, as_json: bool = typer.Option(False, "--json", help="Sortie
     from ingest.documents import read_document
     from ingest.markdown import ParseError
 
+    from musoya.settings import get_settings
+
     if not file.is_file():
         _fail(f"Fichier introuvable : {file}")
+    limit = get_settings().max_upload_mb
+    if file.stat().st_size > limit * 1024 * 1024:
+        _fail(f"{file.name} : le fichier dépasse la taille permise ({limit} Mo).")
     try:
         instrument, articles = read_document(file)
     except ParseError as exc:

@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     query_adapter: Path | None = ROOT / "search" / "query_adapter.npz"  # None: plain model
     dense_weight: float = 0.5  # share of the dense list in the hybrid fusion
     expand_dense: bool = True  # glossary terms also added to the dense query
+    spelling_tolerance: bool = True  # misspelt words also match their corpus neighbours (sparse side)
+    theme_boost: float = 0.5  # how much the question's themes raise their articles (0: not at all)
     qdrant_path: Path | None = None
     qdrant_url: str | None = None
     qdrant_api_key: SecretStr | None = None

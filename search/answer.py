@@ -10,6 +10,7 @@ from ingest.analyzer import analyze
 from search.answerability import Judge, features
 from search.grouping import Hit
 from search.highlight import highlight
+from search.spelling import SpellingCorrector
 
 CARD_ARTICLES = 5
 MAX_THEMES = 3
@@ -63,7 +64,11 @@ class Answerer:
 
     def ask(self, query: str, **filters) -> Card:
         result = self.searcher.search(query, mode="hybrid", **filters)
-        added = self._expander.run(result.query)["added"] if self._expander else []
+        corrected = result.query  # what the retrievers saw: corrections, then glossary terms
+        if self.searcher.vocabulary:
+            corrected = SpellingCorrector(self.searcher.vocabulary).run(query=result.query)["text"]
+        added = self._expander.run(query=corrected)["added"] if self._expander else []
+        added = [w for w in corrected[len(result.query):].split() if w not in added] + added
         signals = features(result.query, result)
         confidence = self.judge.probability(signals)
         answered = bool(result.hits) and self.judge.answered(signals)

@@ -39,3 +39,22 @@ class WeightedFusion:
                 first.setdefault(doc.id, doc)
         ranked = sorted(scores, key=scores.get, reverse=True)
         return {"documents": [replace(first[i], score=scores[i]) for i in ranked]}
+
+
+@component
+class ThemeBoost:
+    """Raises the chunks of the themes the question speaks of ("ma sœur de 14 ans" + marier →
+    mariage d’enfant): the curated theme articles are where the law answers such situations."""
+
+    def __init__(self, tagger, boost: float = 0.5):
+        self.tagger = tagger
+        self.boost = boost
+
+    @component.output_types(documents=list[Document], themes=list[str])
+    def run(self, documents: list[Document], text: str):
+        themes = set(self.tagger.match_question(text))
+        if not themes:
+            return {"documents": documents, "themes": []}
+        boosted = [replace(d, score=(d.score or 0.0) * (1 + self.boost)) if themes & set(d.meta.get("themes") or [])
+                   else d for d in documents]
+        return {"documents": sorted(boosted, key=lambda d: d.score or 0.0, reverse=True), "themes": sorted(themes)}

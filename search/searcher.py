@@ -16,8 +16,9 @@ from ingest.index import Index
 from ingest.sparse import FrenchSparseTextEmbedder
 from search.adapter import QueryAdapter
 from search.expansion import QueryExpander
-from search.fusion import WeightedFusion
+from search.fusion import ThemeBoost, WeightedFusion
 from search.query_cache import CachedTextEmbedder
+from search.spelling import SpellingCorrector, build_vocabulary
 from search.grouping import ArticleGrouper, Hit
 
 MODES = ("hybrid", "dense", "sparse")
@@ -86,8 +87,12 @@ class Searcher:
     """
 
     def __init__(self, index: Index, text_embedder_factory, top_k: int = 10, glossary: str | None = None,
-                 adapter: str | None = None, dense_weight: float = 0.5, expand_dense: bool = True):
+                 adapter: str | None = None, dense_weight: float = 0.5, expand_dense: bool = True,
+                 vocabulary=None, tagger=None, theme_boost: float = 0.5):
         self.index = index
+        self.tagger = tagger  # curated themes: the question's themes raise their articles
+        self.theme_boost = theme_boost
+        self.vocabulary = vocabulary  # corpus stems: unknown (misspelt) words reach their neighbours
         self.glossary = glossary
         self.adapter = adapter
         self.dense_weight = dense_weight
@@ -101,10 +106,18 @@ class Searcher:
             self._pipelines[mode] = self._build(mode)
         return self._pipelines[mode]
 
+    def _sources(self) -> dict[str, str | None]:
+        """Where each embedder's text comes from (None: the question itself, as typed)."""
+        raw = "corrector.text" if self.vocabulary else None
+        expanded = "expander.text" if self.glossary else raw
+        return {"expander": raw, "dense": expanded if self.expand_dense else raw, "sparse": expanded}
+
     def _build(self, mode: str) -> Pipeline:
         store = self.index.store()
         pipeline = Pipeline()
         pipeline.add_component("grouper", ArticleGrouper(store, self.top_k))
+        if self.vocabulary:
+            pipeline.add_component("corrector", SpellingCorrector(self.vocabulary))
         if self.glossary:
             pipeline.add_component("expander", QueryExpander(self.glossary))
         lists = []
@@ -117,23 +130,29 @@ class Searcher:
                 pipeline.connect("adapter.embedding", "dense_retriever.query_embedding")
             else:
                 pipeline.connect("dense.embedding", "dense_retriever.query_embedding")
-            if self.glossary and self.expand_dense:
-                pipeline.connect("expander.text", "dense.text")
             lists.append("dense")
         if mode in ("hybrid", "sparse"):
             pipeline.add_component("sparse", FrenchSparseTextEmbedder())
             pipeline.add_component("sparse_retriever", QdrantSparseEmbeddingRetriever(document_store=store))
             pipeline.connect("sparse.sparse_embedding", "sparse_retriever.query_sparse_embedding")
-            if self.glossary:
-                pipeline.connect("expander.text", "sparse.text")
             lists.append("sparse")
+        for name, source in self._sources().items():
+            if source and name in pipeline.graph.nodes:
+                pipeline.connect(source, f"{name}.{'query' if name == 'expander' else 'text'}")
+        ranked = f"{lists[0]}_retriever.documents"
         if len(lists) == 2:
             pipeline.add_component("fusion", WeightedFusion(self.dense_weight))
             pipeline.connect("dense_retriever.documents", "fusion.dense_documents")
             pipeline.connect("sparse_retriever.documents", "fusion.sparse_documents")
-            pipeline.connect("fusion.documents", "grouper.documents")
-        else:
-            pipeline.connect(f"{lists[0]}_retriever.documents", "grouper.documents")
+            ranked = "fusion.documents"
+        if self.tagger:
+            pipeline.add_component("themes", ThemeBoost(self.tagger, self.theme_boost))
+            pipeline.connect(ranked, "themes.documents")
+            source = self._sources()["sparse"]
+            if source:
+                pipeline.connect(source, "themes.text")
+            ranked = "themes.documents"
+        pipeline.connect(ranked, "grouper.documents")
         return pipeline
 
     def search(
@@ -159,11 +178,12 @@ class Searcher:
         retrievers = [name for name in ("dense_retriever", "sparse_retriever") if name in pipeline.graph.nodes]
         for name in retrievers:
             inputs[name] = {"filters": filters, "top_k": k * CHUNKS_PER_ARTICLE}
-        if self.glossary:
-            inputs["expander"] = {"query": text}
-        for name in ("dense", "sparse"):
-            if name in pipeline.graph.nodes and not (self.glossary and (name == "sparse" or self.expand_dense)):
-                inputs[name] = {"text": text}
+        if self.vocabulary:
+            inputs["corrector"] = {"query": text}
+        sources = {**self._sources(), "themes": self._sources()["sparse"]}
+        for name, source in sources.items():
+            if source is None and name in pipeline.graph.nodes:
+                inputs[name] = {"query" if name == "expander" else "text": text}
         outputs = pipeline.run(inputs, include_outputs_from=set(retrievers))
         result = SearchResult(query=text, took_ms=(time.perf_counter() - started) * 1000,
                               hits=outputs["grouper"]["hits"])
@@ -184,5 +204,11 @@ def open_searcher(settings, client, announce=print) -> Searcher:
 
     glossary = str(settings.glossary) if settings.glossary.is_file() else None
     adapter = str(settings.query_adapter) if settings.query_adapter and settings.query_adapter.is_file() else None
+    vocabulary = build_vocabulary(settings) if settings.spelling_tolerance else None
+    tagger = None
+    if settings.theme_boost and settings.themes.is_file():
+        from ingest.themes import ThemeTagger, load_themes
+
+        tagger = ThemeTagger(load_themes(settings.themes))
     return Searcher(Index(settings, client), partial(text_embedder, settings, announce), settings.top_k, glossary,
-                    adapter, settings.dense_weight, settings.expand_dense)
+                    adapter, settings.dense_weight, settings.expand_dense, vocabulary, tagger, settings.theme_boost)

@@ -6,6 +6,8 @@ import json
 import numpy as np
 import pytest
 from haystack import Document
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import FakeDocumentEmbedder, FakeTextEmbedder, bundle, make_settings
 from ingest.index import Index
@@ -121,3 +123,38 @@ def test_judge_fit_separates_what_its_signals_separate():
     rows += [{"dense_top": 0.7, "dense_margin": 0.02, "sparse_top": 1.0, "agreement": 0.0, "coverage": 0.1}] * 10
     judge = answerability.Judge(answerability.fit(rows, [True] * 10 + [False] * 10))
     assert judge.answered(rows[0]) and not judge.answered(rows[-1])
+
+
+@pytest.fixture(scope="module")
+def corpus_articles():
+    from ingest.sources import read
+    from musoya.settings import Settings
+
+    units = set()
+    for source in library(Settings(_env_file=None)):
+        _, articles = read(source)
+        units |= {(a.instrument, a.key) for a in articles}
+    return units
+
+
+GOLD_QUESTIONS = [g["question"] for g in __import__("yaml").safe_load((ROOT / "evals" / "gold.yaml").read_text(encoding="utf-8"))]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(question=st.one_of(st.sampled_from(GOLD_QUESTIONS), st.text(min_size=1, max_size=300)))
+def test_every_quote_and_highlight_is_verbatim_and_every_citation_exists(answerer, library_settings,
+                                                                         corpus_articles, question):
+    from search.searcher import QueryError
+
+    try:
+        card = answerer.ask(question)
+    except QueryError:
+        return  # refused with a French message (empty, only control characters)
+    for item in card.articles:
+        source = corpus_text(library_settings, item.hit.instrument)
+        assert item.hit.text in source
+        assert (item.hit.instrument, item.hit.key) in corpus_articles
+        for start, end in item.highlights:
+            assert 0 <= start < end <= len(item.hit.text)
+        for link in item.related:
+            assert (link["instrument"], link["article"]) in corpus_articles

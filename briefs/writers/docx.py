@@ -100,7 +100,7 @@ def write(doc: Document, path) -> None:
     section.page_width, section.page_height = Cm(21), Cm(29.7)
     section.left_margin = section.right_margin = Cm(2.2)
     section.top_margin = section.bottom_margin = Cm(2)
-    document.core_properties.title = clean(doc.title)
+    document.core_properties.title = clean(doc.title)[:255]  # the format allows no more
     document.core_properties.language = "fr-FR"
     document.core_properties.author = "Musoya"
     _footer(section, doc.source)
