@@ -45,12 +45,13 @@ class ArticleChunker:
 
         return ThemeTagger(load_themes(self.themes_path))
 
-    def fingerprint(self, instrument_id: str) -> str:
+    def fingerprint(self, instrument_id: str, origin: str = "corpus") -> str:
         """Changes when what this chunker adds to an instrument's chunks changes (→ re-embed it)."""
         tagger = self._tagger
         curated = []
         if tagger:
             curated = [[t.id, t.label, t.headings, {r: d for r, d in t.articles.items() if r.startswith(f"{instrument_id}:")}]
+                       + ([t.vocabulary] if origin != "corpus" else [])  # added texts are tagged by vocabulary
                        for t in tagger.themes]
         return hashlib.sha256(json.dumps([self.max_tokens, curated], ensure_ascii=False).encode()).hexdigest()[:16]
 
@@ -59,6 +60,8 @@ class ArticleChunker:
         if self._tagger is None:
             return [], ""
         themes = self._tagger.tag(instrument.id, article.key, article.hierarchy)
+        if not themes and instrument.origin != "corpus":  # a text a user added: its own words say its themes
+            themes = self._tagger.match_question(" ".join([*article.hierarchy, article.text]))
         if not themes:
             return [], ""
         line = "Thèmes : " + ", ".join(self._tagger.labels(themes)) + "."

@@ -94,7 +94,7 @@ class Index:
         for i, source in enumerate(sources):
             progress(i, len(sources), f"Lecture de {source.path.name}")
             try:
-                digest = f"{source.content_hash()}:{chunker.fingerprint(source.instrument_id)}"
+                digest = f"{source.content_hash()}:{chunker.fingerprint(source.instrument_id, source.origin)}"
                 if old.get(source.instrument_id) == digest:
                     keep.append(source.instrument_id)
                     continue

@@ -92,7 +92,7 @@ class Searcher:
         self.index = index
         self.tagger = tagger  # curated themes: the question's themes raise their articles
         self.theme_boost = theme_boost
-        self.vocabulary = vocabulary  # corpus stems: unknown (misspelt) words reach their neighbours
+        self.vocabulary = vocabulary  # corpus words: unknown (misspelt) words reach their neighbours
         self.glossary = glossary
         self.adapter = adapter
         self.dense_weight = dense_weight
@@ -110,7 +110,8 @@ class Searcher:
         """Where each embedder's text comes from (None: the question itself, as typed)."""
         raw = "corrector.text" if self.vocabulary else None
         expanded = "expander.text" if self.glossary else raw
-        return {"expander": raw, "dense": expanded if self.expand_dense else raw, "sparse": expanded}
+        return {"expander": raw, "dense": expanded if self.expand_dense else raw, "sparse": expanded,
+                "themes": expanded}
 
     def _build(self, mode: str) -> Pipeline:
         store = self.index.store()
@@ -136,6 +137,8 @@ class Searcher:
             pipeline.add_component("sparse_retriever", QdrantSparseEmbeddingRetriever(document_store=store))
             pipeline.connect("sparse.sparse_embedding", "sparse_retriever.query_sparse_embedding")
             lists.append("sparse")
+        if self.tagger:
+            pipeline.add_component("themes", ThemeBoost(self.tagger, self.theme_boost))
         for name, source in self._sources().items():
             if source and name in pipeline.graph.nodes:
                 pipeline.connect(source, f"{name}.{'query' if name == 'expander' else 'text'}")
@@ -146,11 +149,7 @@ class Searcher:
             pipeline.connect("sparse_retriever.documents", "fusion.sparse_documents")
             ranked = "fusion.documents"
         if self.tagger:
-            pipeline.add_component("themes", ThemeBoost(self.tagger, self.theme_boost))
             pipeline.connect(ranked, "themes.documents")
-            source = self._sources()["sparse"]
-            if source:
-                pipeline.connect(source, "themes.text")
             ranked = "themes.documents"
         pipeline.connect(ranked, "grouper.documents")
         return pipeline
@@ -180,8 +179,7 @@ class Searcher:
             inputs[name] = {"filters": filters, "top_k": k * CHUNKS_PER_ARTICLE}
         if self.vocabulary:
             inputs["corrector"] = {"query": text}
-        sources = {**self._sources(), "themes": self._sources()["sparse"]}
-        for name, source in sources.items():
+        for name, source in self._sources().items():
             if source is None and name in pipeline.graph.nodes:
                 inputs[name] = {"query" if name == "expander" else "text": text}
         outputs = pipeline.run(inputs, include_outputs_from=set(retrievers))

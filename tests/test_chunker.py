@@ -72,3 +72,15 @@ def test_curated_themes_join_the_embedded_context_and_the_payload():
     assert "Thèmes : " in doc.meta["context"] and "Mariage d’enfant" in doc.meta["context"]
     assert doc.content == "Est puni quiconque célèbre le mariage d’un enfant."  # the stored text stays verbatim
     assert chunker.fingerprint("mali-code-penal-2024") != ArticleChunker(480).fingerprint("mali-code-penal-2024")
+
+
+def test_a_text_added_by_a_user_gets_its_themes_from_its_own_words():
+    from musoya.settings import ROOT
+
+    added = Instrument(id="loi-quota", title="Loi quota", short_title="Loi quota", origin="ajout")
+    chunker = ArticleChunker(max_tokens=480, themes_path=str(ROOT / "corpus" / "themes.yaml"))
+    doc = chunker.run(added, [article("Au moins 30 % de femmes dans les fonctions nominatives.")])["documents"][0]
+    assert doc.meta["themes"] == ["participation-politique"]
+    bundled = chunker.run(INSTRUMENT, [article("Au moins 30 % de femmes dans les fonctions nominatives.")])["documents"][0]
+    assert bundled.meta["themes"] == [], "bundled texts keep only their curated themes"
+    assert chunker.fingerprint("loi-quota", "ajout") != chunker.fingerprint("loi-quota", "corpus")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, assume, example, given, settings, strategies as st
@@ -248,23 +249,21 @@ def test_chunks_fit_the_budget_and_cover_the_article(text, max_tokens, hierarchy
     check_chunks(ArticleChunker(max_tokens=max_tokens), text, hierarchy)
 
 
-TOKENIZER = ROOT / "data" / "models" / "multilingual-e5-small" / "tokenizer.json"
-
-
-@pytest.mark.skipif(not TOKENIZER.exists(), reason="the converted model is not built yet")
+@pytest.mark.integration
 @FEW
-@given(ARTICLE_TEXT, st.integers(min_value=48, max_value=160))
-def test_chunks_fit_the_real_tokenizer_budget(text, max_tokens):
-    chunker = ArticleChunker(max_tokens=max_tokens, tokenizer_path=str(TOKENIZER))
-    chunker.__dict__["_tokenizer"] = real_tokenizer()  # loading it takes a second: once per session
+@given(text=ARTICLE_TEXT, max_tokens=st.integers(min_value=48, max_value=160))
+def test_chunks_fit_the_real_tokenizer_budget(real_model_path, text, max_tokens):
+    tokenizer = str(Path(real_model_path) / "tokenizer.json")
+    chunker = ArticleChunker(max_tokens=max_tokens, tokenizer_path=tokenizer)
+    chunker.__dict__["_tokenizer"] = real_tokenizer(tokenizer)  # loading it takes a second: once per session
     check_chunks(chunker, text, ["TITRE I"])
 
 
 @lru_cache(maxsize=1)
-def real_tokenizer():
+def real_tokenizer(path: str):
     from tokenizers import Tokenizer
 
-    return Tokenizer.from_file(str(TOKENIZER))
+    return Tokenizer.from_file(path)
 
 
 # --- Query cleaning ---------------------------------------------------------------------------
