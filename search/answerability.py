@@ -45,7 +45,6 @@ class Judge:
     def __init__(self, weights: dict | None = None, path: Path = CALIBRATION):
         if weights is None and path.is_file():
             weights = json.loads(path.read_text(encoding="utf-8"))
-        self.calibrated = weights is not None
         # Uncalibrated: every question counts as answered (never hide the law by mistake).
         self.weights = weights or {"mean": [0.0] * len(FEATURES), "scale": [1.0] * len(FEATURES),
                                    "coef": [0.0] * len(FEATURES), "bias": 1.0, "threshold": 0.5}

@@ -50,11 +50,11 @@ class ThemeBoost:
         self.tagger = tagger
         self.boost = boost
 
-    @component.output_types(documents=list[Document], themes=list[str])
+    @component.output_types(documents=list[Document])
     def run(self, documents: list[Document], text: str):
         themes = set(self.tagger.match_question(text))
         if not themes:
-            return {"documents": documents, "themes": []}
+            return {"documents": documents}
         boosted = [replace(d, score=(d.score or 0.0) * (1 + self.boost)) if themes & set(d.meta.get("themes") or [])
                    else d for d in documents]
-        return {"documents": sorted(boosted, key=lambda d: d.score or 0.0, reverse=True), "themes": sorted(themes)}
+        return {"documents": sorted(boosted, key=lambda d: d.score or 0.0, reverse=True)}
