@@ -461,12 +461,7 @@ def compare_page(version: str) -> None:
     if table.missing:
         st.warning(f"Texte national absent du corpus : {table.missing}")
     if table.rows:
-        lines = ["| Loi malienne | Engagement international | Relation | Note |", "|---|---|---|---|"]
-        for row in table.rows:
-            lines.append("| " + " | ".join([
-                "<br>".join(cite(r) for r in row.national), "<br>".join(cite(r) for r in row.international),
-                html.escape(row.relation), html.escape(row.note).replace("|", "\\|")]) + " |")
-        st.markdown("\n".join(lines), unsafe_allow_html=True)
+        st.markdown(table.markdown(cite, html.escape), unsafe_allow_html=True)
         st.caption("Seules les correspondances vérifiées par l’équipe sont montrées. "
                    "« en deçà de » : la loi malienne protège moins que l’engagement international.")
     else:

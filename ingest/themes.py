@@ -45,19 +45,25 @@ def split_ref(ref: str) -> tuple[str, str]:
     return match.group(1), match.group(2).strip()
 
 
-def load_themes(path: Path) -> list[Theme]:
-    """Read and check the theme file; a mistake names the entry and what is wrong with it."""
+def read_curated_yaml(path: Path, what: str):
+    """A curated YAML file, or a French `ValueError` saying what is wrong with it (and where)."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise ValueError(f"fichier des thèmes introuvable : {path}") from exc
+        raise ValueError(f"fichier des {what} introuvable : {path}") from exc
     except UnicodeDecodeError as exc:
         raise ValueError(f"{path.name} n’est pas encodé en UTF-8") from exc
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         line = f" (ligne {where.line + 1})" if where is not None else ""
         raise ValueError(f"{path.name} n’est pas un YAML lisible{line}") from exc
+
+
+def load_themes(path: Path) -> list[Theme]:
+    """Read and check the theme file; a mistake names the entry and what is wrong with it."""
+    path = Path(path)
+    data = read_curated_yaml(path, "thèmes")
     if not isinstance(data, list):
         raise ValueError(f"{path.name} doit contenir une liste de thèmes (« - id: … »)")
     themes, seen = [], set()

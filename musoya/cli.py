@@ -360,13 +360,7 @@ def ecarts(theme: str = typer.Argument(..., help="Identifiant du thème (voir «
     typer.echo(f"## {table.label}\n")
     if table.missing:
         typer.echo(f"Texte national absent du corpus : {table.missing}\n")
-    typer.echo("| Loi malienne | Engagement international | Relation | Note |\n|---|---|---|---|")
-    for row in table.rows:
-        cells = ["<br>".join(map(cite, row.national)), "<br>".join(map(cite, row.international)), row.relation,
-                 row.note.replace("|", "\\|")]
-        typer.echo("| " + " | ".join(cells) + " |")
-    if not table.rows:
-        typer.echo("| — | — | — | aucune correspondance vérifiée |")
+    typer.echo(table.markdown(cite))
 
 
 @app.command()

@@ -20,7 +20,7 @@ import yaml
 from ingest.analyzer import analyze
 from ingest.markdown import ParseError
 from ingest.sources import catalogue, library, read
-from ingest.themes import Theme, ThemeTagger, split_ref
+from ingest.themes import Theme, ThemeTagger, read_curated_yaml, split_ref
 from musoya.settings import Settings
 
 # Relation as written in the file (national side) → as read from the international side.
@@ -76,6 +76,18 @@ class GapTable:
     label: str
     rows: list[GapRow] = field(default_factory=list)
     missing: str = ""  # what national law on the theme the bundled corpus lacks
+
+    def markdown(self, cite, escape=lambda text: text) -> str:
+        """The side-by-side table, ready to paste into a brief; `cite` turns `instrument:key`
+        into a reference (a link in the app), `escape` protects the curated text."""
+        lines = ["| Loi malienne | Engagement international | Relation | Note |", "|---|---|---|---|"]
+        for row in self.rows:
+            cells = ["<br>".join(map(cite, row.national)), "<br>".join(map(cite, row.international)),
+                     escape(row.relation), escape(row.note).replace("|", "\\|")]
+            lines.append("| " + " | ".join(cells) + " |")
+        if not self.rows:
+            lines.append("| — | — | — | aucune correspondance vérifiée |")
+        return "\n".join(lines)
 
     @property
     def shortfalls(self) -> list[GapRow]:
@@ -139,16 +151,7 @@ def load_crossrefs(path: Path) -> CrossRefs:
     Whether ids, themes and relations are right is `validate`'s job: it needs the corpus.
     """
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ValueError(f"fichier des correspondances introuvable : {path}") from exc
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"{path.name} n’est pas encodé en UTF-8") from exc
-    except yaml.YAMLError as exc:
-        where = getattr(exc, "problem_mark", None)
-        line = f" (ligne {where.line + 1})" if where is not None else ""
-        raise ValueError(f"{path.name} n’est pas un YAML lisible{line}") from exc
+    data = read_curated_yaml(path, "correspondances")
     if data is None:
         return CrossRefs([])
     if not isinstance(data, list):
