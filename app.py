@@ -61,6 +61,22 @@ def answerer(store: str):
 
 
 @st.cache_resource(show_spinner=False)
+def explainer(url: str, model: str):
+    from search.explanation import Explainer
+
+    return Explainer.from_settings(get_settings())
+
+
+@st.cache_data(show_spinner=False, ttl=3600)
+def explanation_of(question: str, keys: tuple, _articles: list):
+    """Asked once per question and articles: a rerun (a click) does not call the model again."""
+    from search.explanation import explain
+
+    settings = get_settings()
+    return explain(question, _articles, settings, explainer(settings.llm_url, settings.llm_model))
+
+
+@st.cache_resource(show_spinner=False)
 def _dossiers(data_dir: str) -> DossierStore:
     return DossierStore(get_settings())
 
@@ -225,13 +241,20 @@ def search_page(catalog: list[dict], dossier: str | None) -> None:
         st.warning(str(exc))
         return
     if not card.answered:
-        st.info("Aucun texte du corpus ne semble répondre à cette question. Essayez de dire ce qui s’est passé "
-                "avec d’autres mots (qui, quel âge, quoi), ou choisissez un thème dans les filtres. "
-                "Certains textes ne sont pas encore dans le corpus (Code des personnes et de la famille : "
-                "héritage, divorce, état civil).")
+        if card.missing:
+            st.info("Le corpus ne contient pas le texte qui répond à cette question.\n\n"
+                    + "\n".join(f"- {m.message}" for m in card.missing))
+        else:
+            st.info("Aucun texte du corpus ne semble répondre à cette question. Essayez de dire ce qui s’est "
+                    "passé avec d’autres mots (qui, quel âge, quoi), ou choisissez un thème dans les filtres. "
+                    "Certains textes ne sont pas encore dans le corpus (Code des personnes et de la famille : "
+                    "héritage, divorce, état civil).")
         if card.themes:
             st.caption("Thèmes proches : " + theme_labels(card.themes))
-        if st.toggle("Montrer quand même les articles les plus proches (ils ne répondent pas forcément)"):
+        # A text known to be missing: the neighbours would mislead. A doubt of the judge only:
+        # they are shown, labelled, so that a wrong guess never hides the law.
+        if st.toggle("Montrer quand même les articles les plus proches (ils ne répondent pas forcément)",
+                     value=not card.missing):
             result = answerer(STORE).searcher.search(question, 5, "hybrid", instrument, jurisdiction, None, theme)
             for rank, hit in enumerate(result.hits, start=1):
                 with st.container(border=True):
@@ -244,6 +267,17 @@ def search_page(catalog: list[dict], dossier: str | None) -> None:
     if card.added_terms:
         summary += " Cherché aussi : " + ", ".join(card.added_terms) + "."
     st.caption(summary)
+    if get_settings().llm_url:
+        with st.spinner("Explication en cours…"):
+            explanation = explanation_of(card.query, tuple((a.hit.instrument, a.hit.key) for a in card.articles),
+                                         card.articles)
+        if explanation and explanation.shown:
+            st.info("**En bref** (explication automatique vérifiée sur les articles cités ; seuls les articles "
+                    "font foi)\n\n" + html.escape(explanation.text).replace("$", "\\$"))
+            if explanation.removed:
+                st.caption(f"{explanation.removed} phrase(s) non vérifiable(s) retirée(s).")
+        elif explanation and explanation.error:
+            st.caption(explanation.error)
     for rank, item in enumerate(card.articles, start=1):
         show_card_article(rank, item, dossier)
 

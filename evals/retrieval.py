@@ -1,12 +1,14 @@
 """Retrieval quality on the team's gold questions, every configuration in one run.
 
-    musoya eval               (or: python -m evals.retrieval)
-    musoya eval --holdout     the questions kept apart until tuning is over
+    musoya eval                 (or: python -m evals.retrieval)
+    musoya eval --jeu holdout   the questions kept apart until tuning is over
+    musoya eval --jeu unseen    questions written after tuning, never used for it
 
-Needs the full index (`musoya ingest`). Writes evals/results/retrieval[-holdout].json and .md.
+Needs the full index (`musoya ingest`). Writes evals/results/retrieval[-SET].json and .md.
 Questions whose `primary` is null have no answer in the corpus: they do not enter the
-retrieval metrics; they measure the "nothing found" judge. On the gold set the judge is
-refitted (and its figures are from leave-one-out); on the holdout it is only applied.
+retrieval metrics; they measure "nothing found" (the list of missing texts, and the
+judge). On the gold set the judge is refitted (its figures are from leave-one-out);
+elsewhere it is only applied.
 """
 
 from __future__ import annotations
@@ -27,11 +29,14 @@ from ingest.embedders import text_embedder
 from ingest.index import Index
 from musoya.settings import ROOT, Settings
 from search import answerability, query_cache
+from search.missing import MissingTexts, load_missing
 from search.searcher import Searcher
 from search.spelling import build_vocabulary
 
 GOLD = ROOT / "evals" / "gold.yaml"
 HOLDOUT = ROOT / "evals" / "holdout.yaml"
+UNSEEN = ROOT / "evals" / "unseen.yaml"
+SETS = {"gold": GOLD, "holdout": HOLDOUT, "unseen": UNSEEN}
 TRAINING = ROOT / "corpus" / "training.yaml"
 RESULTS = ROOT / "evals" / "results"
 K = 10
@@ -72,13 +77,16 @@ def score(rows: list[dict]) -> dict:
     return {m: statistics.fmean(r[m] for r in rows) for m in METRICS} | {"n": len(rows)}
 
 
-def run_configuration(searcher: Searcher, gold: list[dict], mode: str) -> tuple[list[dict], list[dict]]:
+def run_configuration(searcher: Searcher, gold: list[dict], mode: str,
+                      missing: MissingTexts | None = None) -> tuple[list[dict], list[dict]]:
     """Answerable rows (with ranks) and every question's answerability signals."""
     rows, signals = [], []
     for item in gold:
         result = searcher.search(item["question"], top_k=K, mode=mode)
         if mode == "hybrid":
             signals.append({"answerable": bool(item["primary"]), "style": item["style"],
+                            "question": item["question"],
+                            "missing_text": bool(missing and missing.match(result.query)),
                             **answerability.features(result.query, result)})
         if item["primary"]:
             rows.append({"question": item["question"], "style": item["style"], "theme": item.get("theme", ""),
@@ -106,29 +114,40 @@ def summarise(rows: list[dict], trained: set[str]) -> dict:
 
 
 def judge_report(signals: list[dict], refit: bool) -> dict:
-    """Precision/recall of "nothing found" (the positive class: out-of-corpus questions)."""
+    """Precision/recall of "nothing found" (the positive class: out-of-corpus questions),
+    for the list of missing texts, the judge, and both together (what the card does)."""
     labels = [s["answerable"] for s in signals]
     if refit:  # leave-one-out: each question judged by a model that never saw it
-        predicted = []
+        judged = []
         for i in range(len(signals)):
             weights = answerability.fit(signals[:i] + signals[i + 1 :], labels[:i] + labels[i + 1 :])
-            predicted.append(answerability.Judge(weights).answered(signals[i]))
+            judged.append(answerability.Judge(weights).answered(signals[i]))
         answerability.save(answerability.fit(signals, labels))
     else:
         judge = answerability.Judge()
-        predicted = [judge.answered(s) for s in signals]
+        judged = [judge.answered(s) for s in signals]
+    listed = [not s["missing_text"] for s in signals]
     aurocs = {f: round(auroc([s[f] for s, a in zip(signals, labels) if a], [s[f] for s, a in zip(signals, labels) if not a]), 2)
               for f in answerability.FEATURES}
+    rules = {"textes manquants (hors-corpus.yaml)": listed, "juge (signaux de recherche)": judged,
+             "les deux (fiche réponse)": [a and b for a, b in zip(listed, judged)]}
+    report = {name: _nothing_found(labels, predicted) for name, predicted in rules.items()}
+    combined = list(rules.values())[-1]
+    return {**report["les deux (fiche réponse)"], "by_rule": report, "auroc_by_signal": aurocs,
+            "wrongly_flagged": [s["question"] for s, p in zip(signals, combined) if s["answerable"] and not p],
+            "not_flagged": [s["question"] for s, p in zip(signals, combined) if not s["answerable"] and p],
+            "method": "juge : validation croisée leave-one-out, puis modèle réajusté sur tout le jeu" if refit
+            else "juge : modèle ajusté sur le jeu de référence, appliqué tel quel"}
+
+
+def _nothing_found(labels: list[bool], predicted: list[bool]) -> dict:
     none_true = sum(1 for a, p in zip(labels, predicted) if not a and not p)
     none_said = sum(1 for p in predicted if not p)
     none_total = sum(1 for a in labels if not a)
     return {"out_of_corpus": none_total, "said_nothing_found": none_said,
             "precision": none_true / none_said if none_said else 0.0,
             "recall": none_true / none_total if none_total else 0.0,
-            "answerable_kept": sum(1 for a, p in zip(labels, predicted) if a and p) / max(1, sum(labels)),
-            "auroc_by_signal": aurocs,
-            "method": "validation croisée leave-one-out, puis modèle réajusté sur tout le jeu" if refit
-            else "modèle ajusté sur le jeu de référence, appliqué tel quel"}
+            "answerable_kept": sum(1 for a, p in zip(labels, predicted) if a and p) / max(1, sum(labels))}
 
 
 def auroc(positives: list[float], negatives: list[float]) -> float:
@@ -160,7 +179,7 @@ def configurations(settings: Settings, index: Index) -> dict[str, tuple[Searcher
     vocabulary = build_vocabulary(settings)
     tagger = ThemeTagger(load_themes(settings.themes))
     plain = Searcher(index, embedder, K)
-    step = {"glossary": glossary}
+    step = {"glossary": glossary, "expand_dense": settings.expand_dense}
     chosen = {
         "sparse (BM25 français)": (plain, "sparse"),
         "dense (e5-small)": (plain, "dense"),
@@ -190,11 +209,12 @@ def _same(a: Searcher, b: Searcher) -> bool:
     return knobs(a) == knobs(b)
 
 
-def run(settings: Settings, client, holdout: bool = False) -> dict:
-    gold = load_gold(HOLDOUT if holdout else GOLD)
+def run(settings: Settings, client, set_name: str = "gold") -> dict:
+    gold = load_gold(SETS[set_name])
     trained = trained_articles()
+    missing = load_missing(settings.missing_texts) if settings.missing_texts.is_file() else None
     report = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-              "set": "holdout" if holdout else "gold", "questions": len(gold),
+              "set": set_name, "questions": len(gold),
               "answerable": sum(1 for g in gold if g["primary"]), "configurations": {}}
     configs = configurations(settings, Index(settings, client))
     signals_of: dict[str, list[dict]] = {}
@@ -206,11 +226,11 @@ def run(settings: Settings, client, holdout: bool = False) -> dict:
             signals_of[name] = signals_of[twin]
             continue
         query_cache.clear()  # each configuration pays for its own query embeddings
-        rows, signals = run_configuration(searcher, gold, mode)
+        rows, signals = run_configuration(searcher, gold, mode, missing)
         report["configurations"][name] = summarise(rows, trained)
         signals_of[name] = signals
     served = signals_of[SERVED]
-    report["nothing_found"] = judge_report(served, refit=not holdout)
+    report["nothing_found"] = judge_report(served, refit=set_name == "gold")
     p50, p95 = embedding_latency(settings, [g["question"] for g in gold])
     report["embedding_alone_ms"] = {"p50": p50, "p95": p95}
     write(report)
@@ -218,7 +238,7 @@ def run(settings: Settings, client, holdout: bool = False) -> dict:
 
 
 def write(report: dict) -> None:
-    suffix = "-holdout" if report["set"] == "holdout" else ""
+    suffix = "" if report["set"] == "gold" else f"-{report['set']}"
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"retrieval{suffix}.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n",
                                                      encoding="utf-8")
@@ -244,12 +264,15 @@ def markdown(report: dict) -> str:
         for name, values in served[field].items():
             lines.append(f"| {name} | {values['n']} | {values['primary@5']:.2f} | {values['recall@10']:.2f} | {values['mrr@10']:.2f} |")
     judge = report["nothing_found"]
-    lines += ["", "## « Rien dans le corpus » (configuration servie)", "",
-              f"{judge['out_of_corpus']} questions sans réponse ; le juge en a signalé {judge['said_nothing_found']} : "
-              f"précision {judge['precision']:.2f}, rappel {judge['recall']:.2f} ; questions avec réponse gardées : "
-              f"{judge['answerable_kept']:.2f} ({judge['method']}).",
-              "AUROC de chaque signal seul : " + ", ".join(f"{k} {v:.2f}" for k, v in judge["auroc_by_signal"].items()) + ".",
-              "", "## Questions manquées (configuration servie, article principal hors des 5 premiers)", ""]
+    lines += ["", f"## « Rien dans le corpus » (configuration servie ; {judge['out_of_corpus']} questions sans réponse)",
+              "", "| règle | signalées | précision | rappel | questions avec réponse gardées |", "|---|---:|---:|---:|---:|"]
+    lines += [f"| {rule} | {r['said_nothing_found']} | {r['precision']:.2f} | {r['recall']:.2f} | {r['answerable_kept']:.2f} |"
+              for rule, r in judge["by_rule"].items()]
+    lines += ["", f"{judge['method'][:1].upper()}{judge['method'][1:]}. AUROC de chaque signal du juge seul : "
+              + ", ".join(f"{k} {v:.2f}" for k, v in judge["auroc_by_signal"].items()) + "."]
+    lines += [f"- signalée à tort : « {q} »" for q in judge["wrongly_flagged"]]
+    lines += [f"- hors corpus non signalée : « {q} »" for q in judge["not_flagged"]]
+    lines += ["", "## Questions manquées (configuration servie, article principal hors des 5 premiers)", ""]
     lines += [f"- [{m['style']}] « {m['question']} » — attendu {m['primary']} → {', '.join(m['top'])}"
               for m in served["misses"]]
     return "\n".join(lines) + "\n"
@@ -264,10 +287,10 @@ def main() -> None:
     settings = get_settings()
     client = open_client(settings)
     try:
-        run(settings, client, holdout="--holdout" in sys.argv)
+        report = run(settings, client, sys.argv[1] if len(sys.argv) > 1 else "gold")
     finally:
         client.close()
-    print((RESULTS / ("retrieval-holdout.md" if "--holdout" in sys.argv else "retrieval.md")).read_text(encoding="utf-8"))
+    print(markdown(report))
 
 
 if __name__ == "__main__":

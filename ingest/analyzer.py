@@ -47,17 +47,17 @@ def _stemmer():
     return Stemmer.Stemmer("french")
 
 
-def words(text: str) -> list[str]:
+def words(text: str, keep_stop_words: bool = False) -> list[str]:
     """Text → lowercase, accent-free words, in order (stop words removed), before stemming."""
     # Lowercase again after folding: "ℌ" or "🄰" only become letters there, and Snowball empties capitals.
     text = fold(text.lower().translate(PUNCT)).lower()
     text = ELISION.sub(" ", text)
-    return [w for w in TOKEN.findall(text) if w not in STOP_WORDS]
+    return [w for w in TOKEN.findall(text) if keep_stop_words or w not in STOP_WORDS]
 
 
-def analyze(text: str) -> list[str]:
-    """Text → stemmed, accent-free terms, in order (stop words removed)."""
-    return [t for t in _stemmer().stemWords(words(text)) if t]
+def analyze(text: str, keep_stop_words: bool = False) -> list[str]:
+    """Text → stemmed, accent-free terms, in order (stop words removed unless asked to keep them)."""
+    return [t for t in _stemmer().stemWords(words(text, keep_stop_words)) if t]
 
 
 def term_id(term: str) -> int:

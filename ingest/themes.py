@@ -137,7 +137,7 @@ class ThemeTagger:
             (theme.id, re.compile(rf"(?<!\w){re.escape(normalise_heading(h))}(?!\w)"))
             for theme in self.themes for h in theme.headings
         ]
-        self._phrases = [(theme.id, _phrase_patterns(theme)) for theme in self.themes]
+        self._phrases = [(theme.id, phrase_patterns(theme.vocabulary)) for theme in self.themes]
 
     def tag(self, instrument_id: str, article_key: str, hierarchy: list[str]) -> list[str]:
         """Theme ids of one article: listed by a curator, or under a curated heading."""
@@ -167,14 +167,8 @@ class ThemeTagger:
         stands for an age under 18 written in figures. Words shared by many
         themes are left to the vocabulary of each, so a vague question matches nothing.
         """
-        terms = [_root(t) for t in analyze(text)]
-        if not terms:
-            return []
-        found = []
-        for theme_id, patterns in self._phrases:
-            if any(all(_contains(terms, part) for part in parts) for parts in patterns):
-                found.append(theme_id)
-        return found
+        terms = question_terms(text)
+        return [theme_id for theme_id, patterns in self._phrases if matches(terms, patterns)] if terms else []
 
 
 MINOR_AGE = "âge<18"  # vocabulary part: an age under 18 written in figures ("ma sœur de 14 ans")
@@ -189,13 +183,28 @@ def _root(term: str) -> str:
     return term
 
 
-def _phrase_patterns(theme: Theme) -> list[list[list[str]]]:
+def question_terms(text: str, keep_stop_words: bool = False) -> list[str]:
+    """A question's words as curated vocabulary is matched against them."""
+    return [_root(t) for t in analyze(text, keep_stop_words)]
+
+
+def phrase_patterns(vocabulary: list[str], keep_stop_words: bool = False) -> list[list[list[str]]]:
+    """Curated entries ("a + b": both parts anywhere) compiled for `matches`.
+
+    Keeping stop words lets an entry hinge on how a question asks ("quelle part",
+    "comment divorcer"), the same setting being used on both sides.
+    """
     patterns = []
-    for entry in theme.vocabulary:
-        parts = [[MINOR_AGE] if p.strip() == MINOR_AGE else [_root(t) for t in analyze(p)] for p in entry.split(" + ")]
+    for entry in vocabulary:
+        parts = [[MINOR_AGE] if p.strip() == MINOR_AGE else question_terms(p, keep_stop_words)
+                 for p in entry.split(" + ")]
         if all(parts):
             patterns.append(parts)
     return patterns
+
+
+def matches(terms: list[str], patterns: list[list[list[str]]]) -> bool:
+    return any(all(_contains(terms, part) for part in parts) for parts in patterns)
 
 
 def _contains(terms: list[str], phrase: list[str]) -> bool:

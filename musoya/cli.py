@@ -177,6 +177,9 @@ def ask(
         _fail(str(exc))
     finally:
         client.close()
+    from search.explanation import explain_card
+
+    card.explanation = explain_card(card, settings)
     if as_json:
         typer.echo(json.dumps(card.to_dict(), ensure_ascii=False))
         return
@@ -185,9 +188,24 @@ def ask(
 
 def _print_card(card) -> None:
     if not card.answered:
+        if card.missing:
+            typer.secho("Le corpus ne contient pas le texte qui répond à cette question.", bold=True)
+            for subject in card.missing:
+                typer.echo(f"- {subject.message}")
+            return
         typer.secho("Aucun texte du corpus ne semble répondre à cette question.", bold=True)
-        typer.echo("Essayez d’autres mots (ce qui s’est passé, qui, quel âge), ou un thème : musoya themes.")
+        typer.echo("Essayez d’autres mots (ce qui s’est passé, qui, quel âge), ou un thème : musoya themes. "
+                   f"Les articles les plus proches, qui ne répondent pas forcément : musoya search \"{card.query}\"")
         return
+    explanation = card.explanation
+    if explanation and explanation.shown:
+        typer.secho("En bref (explication automatique vérifiée sur les articles cités ; seuls les articles font foi) :",
+                    bold=True)
+        typer.echo("   " + explanation.text)
+        if explanation.removed:
+            typer.echo(f"   ({explanation.removed} phrase(s) non vérifiable(s) retirée(s))")
+    elif explanation and explanation.error:
+        typer.secho(explanation.error, err=True)
     for rank, item in enumerate(card.articles, start=1):
         hit = item.hit
         typer.secho(f"{rank}. {hit.citation}", bold=True)
@@ -237,21 +255,24 @@ def parse(file: Path, as_json: bool = typer.Option(False, "--json", help="Sortie
 
 
 @app.command(name="eval")
-def evaluate(holdout: bool = typer.Option(False, "--holdout", help="Les questions gardées à part jusqu’à la fin des réglages.")):
-    """Mesure la qualité de la recherche sur les questions de référence (evals/gold.yaml)."""
-    from evals.retrieval import RESULTS, run
+def evaluate(jeu: str = typer.Option("gold", "--jeu", help="gold (réglages), holdout (gardé à part jusqu’à la fin "
+                                                          "des réglages) ou unseen (écrit après les réglages).")):
+    """Mesure la qualité de la recherche sur un jeu de questions de référence (evals/*.yaml)."""
+    from evals.retrieval import SETS, markdown, run
     from musoya.settings import get_settings
     from search.searcher import IndexMissing
 
+    if jeu not in SETS:
+        _fail(f"Jeu de questions inconnu : « {jeu} » (choix : {', '.join(SETS)}).", 2)
     settings = get_settings()
     client = _client(settings)
     try:
-        run(settings, client, holdout=holdout)
+        report = run(settings, client, jeu)
     except IndexMissing as exc:
         _fail(str(exc))
     finally:
         client.close()
-    typer.echo((RESULTS / ("retrieval-holdout.md" if holdout else "retrieval.md")).read_text(encoding="utf-8"))
+    typer.echo(markdown(report))
 
 
 @app.command()
@@ -284,6 +305,7 @@ def train(
     from musoya.settings import get_settings
     from search.adapter import ADAPTER
     from search.adapter import train as fit_adapter
+    from search.searcher import dense_text
 
     settings = get_settings()
     client = _client(settings)
@@ -291,12 +313,7 @@ def train(
         embedder = text_embedder(settings, _say)
         embedder.warm_up()
         pairs = yaml.safe_load(TRAINING.read_text(encoding="utf-8"))
-        prepare = lambda text: text  # noqa: E731
-        if settings.expand_dense and settings.glossary.is_file():  # learn on what the dense side will see
-            from search.expansion import QueryExpander
-
-            expander = QueryExpander(str(settings.glossary))
-            prepare = lambda text: expander.run(query=text)["text"]  # noqa: E731
+        prepare = dense_text(settings)  # learn on what the dense side will see
         report = fit_adapter(pairs, lambda texts: [embedder.run(text=prepare(t))["embedding"] for t in texts],
                              client, settings.collection, ADAPTER, epochs=epochs, seed=seed)
     finally:

@@ -19,9 +19,10 @@ class Settings(BaseSettings):
     glossary: Path = ROOT / "corpus" / "glossary.yaml"
     themes: Path = ROOT / "corpus" / "themes.yaml"
     crossrefs: Path = ROOT / "corpus" / "crossrefs.yaml"
+    missing_texts: Path = ROOT / "corpus" / "hors-corpus.yaml"  # texts not in the corpus and what they rule
     query_adapter: Path | None = ROOT / "search" / "query_adapter.npz"  # None: plain model
     dense_weight: float = 0.5  # share of the dense list in the hybrid fusion
-    expand_dense: bool = True  # glossary terms also added to the dense query
+    expand_dense: bool = False  # glossary terms also added to the dense query (no better, and slower: evals)
     spelling_tolerance: bool = True  # misspelt words also match their corpus neighbours (sparse side)
     theme_boost: float = 0.5  # how much the question's themes raise their articles (0: not at all)
     qdrant_path: Path | None = None
@@ -42,6 +43,12 @@ class Settings(BaseSettings):
     max_chunk_tokens: int = 480
     max_upload_mb: int = 50
     access_password: SecretStr | None = None  # required to open the app when it is shared on a network
+    # Optional plain-French explanation above the answer card, written by a chat model the user runs
+    # (any OpenAI-compatible endpoint); off unless llm_url is set, and only verified sentences are shown.
+    llm_url: str | None = None  # e.g. http://localhost:11434/v1 for a local Ollama; None: no explanation
+    llm_model: str = "qwen2.5:3b-instruct"  # the model name as the endpoint knows it
+    llm_api_key: SecretStr | None = None  # only for endpoints that ask for one (Ollama does not)
+    llm_timeout: float = 30  # seconds to wait for the explanation before showing the citations alone
 
     @property
     def store_path(self) -> Path:

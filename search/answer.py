@@ -5,12 +5,17 @@ highlighted, the related national ↔ international provisions, the themes — o
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ingest.analyzer import analyze
 from search.answerability import Judge, features
 from search.grouping import Hit
 from search.highlight import highlight
+from search.missing import MissingSubject, MissingTexts
 from search.spelling import SpellingCorrector
+
+if TYPE_CHECKING:  # the chat client is only loaded when an explanation endpoint is set
+    from search.explanation import Explanation
 
 CARD_ARTICLES = 5
 MAX_THEMES = 3
@@ -39,19 +44,24 @@ class Card:
     articles: list[CardArticle] = field(default_factory=list)
     themes: list[str] = field(default_factory=list)
     added_terms: list[str] = field(default_factory=list)
+    missing: list[MissingSubject] = field(default_factory=list)  # why the corpus cannot answer, when known
+    explanation: Explanation | None = None  # optional plain-French summary, verified sentences only
 
     def to_dict(self) -> dict:
         return {"query": self.query, "answered": self.answered, "confidence": round(self.confidence, 3),
                 "took_ms": round(self.took_ms, 1), "articles": [a.to_dict() for a in self.articles],
-                "themes": self.themes, "added_terms": self.added_terms}
+                "themes": self.themes, "added_terms": self.added_terms,
+                "missing_texts": [m.to_dict() for m in self.missing],
+                "explanation": self.explanation.to_dict() if self.explanation else None}
 
 
 class Answerer:
     """Search, then decide, highlight and link. Extractive: nothing is written, only quoted."""
 
     def __init__(self, searcher, crossrefs=None, tagger=None, judge: Judge | None = None,
-                 titles: dict[str, str] | None = None):
+                 titles: dict[str, str] | None = None, missing: MissingTexts | None = None):
         self.searcher = searcher
+        self.missing = missing
         self.crossrefs = crossrefs
         self.tagger = tagger
         self.titles = titles or {}  # instrument id → short title, for the related provisions
@@ -71,10 +81,11 @@ class Answerer:
         added = [w for w in corrected[len(result.query):].split() if w not in added] + added
         signals = features(result.query, result)
         confidence = self.judge.probability(signals)
-        answered = bool(result.hits) and self.judge.answered(signals)
+        missing = self.missing.match(result.query) if self.missing else []
+        answered = bool(result.hits) and not missing and self.judge.answered(signals)
         question_themes = self.tagger.match_question(result.query) if self.tagger else []
         card = Card(query=result.query, answered=answered, confidence=confidence, took_ms=result.took_ms,
-                    themes=question_themes, added_terms=added)
+                    themes=question_themes, added_terms=added, missing=missing)
         if not answered:
             return card
         # The words of the question, its glossary terms, and the vocabulary of its themes:
@@ -105,6 +116,7 @@ def open_answerer(settings, client, announce=print) -> Answerer:
     from ingest.sources import catalogue
     from ingest.themes import ThemeTagger, load_themes
     from search.crossrefs import combined, load_crossrefs
+    from search.missing import load_missing
     from search.searcher import open_searcher
 
     tagger = ThemeTagger(load_themes(settings.themes)) if settings.themes.is_file() else None
@@ -112,4 +124,5 @@ def open_answerer(settings, client, announce=print) -> Answerer:
     if settings.crossrefs.is_file():
         crossrefs = combined(load_crossrefs(settings.crossrefs), settings.suggested_links)
     titles = {i.id: i.short_title for i in catalogue(settings)}
-    return Answerer(open_searcher(settings, client, announce), crossrefs, tagger, titles=titles)
+    missing = load_missing(settings.missing_texts) if settings.missing_texts.is_file() else None
+    return Answerer(open_searcher(settings, client, announce), crossrefs, tagger, titles=titles, missing=missing)

@@ -10,14 +10,26 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
 
-from ingest.analyzer import analyze
+from ingest.analyzer import PUNCT, analyze, fold
 
 CALIBRATION = Path(__file__).with_name("answerability.json")
-FEATURES = ("dense_top", "dense_margin", "sparse_top", "agreement", "coverage")
+FEATURES = ("dense_top", "dense_margin", "sparse_top", "agreement", "coverage", "procedure")
+# How a question asks for a procedure, a cost or a deadline ("combien coûte", "comment
+# obtenir", "quel délai"): what the civil, land, labour and registry texts missing from the
+# corpus rule. The criminal procedure the corpus holds answers some such questions, and a
+# question on penalties ("il risque combien ?") is answered by the Code pénal: this is one
+# signal among others, weighed by the judge, never a rule on its own.
+PROCEDURE = re.compile(
+    r"\bcombien\b|\bcomment (?:on )?(?:faire|fait|obtenir|avoir|inscrire|corriger|annuler|partager|declarer|"
+    r"demander|enregistrer|creer|toucher|payer|divorcer|proceder)\b|\bquel(?:le)?s? (?:demarches?|procedures?|"
+    r"papiers|documents|pieces|formalites|conditions)\b|\bdelai\b|\bavant quelle date\b|"
+    r"\ba qui (?:adresser|deposer|demander|s'adresser)\b|\bmontant\b|\btarif")
+PENALTY = re.compile(r"\b(?:prison|peines?|amendes?|risquen?t?|condamne)")
 
 
 def features(query: str, result) -> dict[str, float]:
@@ -38,13 +50,20 @@ def features(query: str, result) -> dict[str, float]:
         "sparse_top": math.log1p(result.top_scores.get("sparse", 0.0)),
         "agreement": agreement,
         "coverage": coverage,
+        "procedure": _asks_procedure(fold(query.lower().translate(PUNCT))),
     }
+
+
+def _asks_procedure(folded: str) -> float:
+    return float(bool(PROCEDURE.search(folded)) and not PENALTY.search(folded))
 
 
 class Judge:
     def __init__(self, weights: dict | None = None, path: Path = CALIBRATION):
         if weights is None and path.is_file():
             weights = json.loads(path.read_text(encoding="utf-8"))
+            if weights.get("features") != list(FEATURES):  # calibrated on other signals: not usable
+                weights = None
         # Uncalibrated: every question counts as answered (never hide the law by mistake).
         self.weights = weights or {"mean": [0.0] * len(FEATURES), "scale": [1.0] * len(FEATURES),
                                    "coef": [0.0] * len(FEATURES), "bias": 1.0, "threshold": 0.5}

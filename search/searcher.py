@@ -87,7 +87,7 @@ class Searcher:
     """
 
     def __init__(self, index: Index, text_embedder_factory, top_k: int = 10, glossary: str | None = None,
-                 adapter: str | None = None, dense_weight: float = 0.5, expand_dense: bool = True,
+                 adapter: str | None = None, dense_weight: float = 0.5, expand_dense: bool = False,
                  vocabulary=None, tagger=None, theme_boost: float = 0.5):
         self.index = index
         self.tagger = tagger  # curated themes: the question's themes raise their articles
@@ -193,6 +193,22 @@ class Searcher:
             result.top_scores[side] = scores[0] if scores else 0.0
             result.top_scores[f"{side}_margin"] = scores[0] - scores[min(9, len(scores) - 1)] if scores else 0.0
         return result
+
+
+def dense_text(settings):
+    """The question as the dense side embeds it (spelling corrected, glossary terms added if set)."""
+    steps = []
+    if settings.spelling_tolerance:
+        steps.append(SpellingCorrector(build_vocabulary(settings)))
+    if settings.expand_dense and settings.glossary.is_file():
+        steps.append(QueryExpander(str(settings.glossary)))
+
+    def prepare(text: str) -> str:
+        for step in steps:
+            text = step.run(query=text)["text"]
+        return text
+
+    return prepare
 
 
 def open_searcher(settings, client, announce=print) -> Searcher:

@@ -21,10 +21,12 @@ from search.answer import Answerer
 from search.crossrefs import load_crossrefs
 from search.fusion import WeightedFusion
 from search.highlight import highlight, sentences
-from search.searcher import Searcher
+from search.missing import load_missing
+from search.searcher import Searcher, SearchResult
 
 INSTRUMENTS = ("un-cedef-1979", "un-cde-1989", "mali-code-penal-2024", "un-convention-supplementaire-esclavage-1956")
-ALWAYS = {"mean": [0.0] * 5, "scale": [1.0] * 5, "coef": [0.0] * 5, "bias": 5.0, "threshold": 0.5}
+N = len(answerability.FEATURES)
+ALWAYS = {"mean": [0.0] * N, "scale": [1.0] * N, "coef": [0.0] * N, "bias": 5.0, "threshold": 0.5}
 NEVER = {**ALWAYS, "bias": -5.0}
 
 
@@ -85,6 +87,32 @@ def test_nothing_found_shows_no_article_as_an_answer(answerer):
     assert card.to_dict()["answered"] is False
 
 
+def test_a_question_ruled_by_a_missing_text_names_that_text(answerer):
+    missing = load_missing(ROOT / "corpus" / "hors-corpus.yaml")
+    aware = Answerer(answerer.searcher, judge=answerability.Judge(ALWAYS), missing=missing)
+    card = aware.ask("Combien de parts d’héritage revient à une fille quand son père meurt ?")
+    assert not card.answered and card.articles == []
+    assert [m["text"] for m in card.to_dict()["missing_texts"]] == ["code-personnes-famille"]
+    assert "Code des personnes et de la famille" in card.missing[0].message
+    # The corpus punishes keeping a woman from her share because she is a woman: that is answered.
+    wronged = aware.ask("Mon frère m’empêche de recevoir ma part d’héritage parce que je suis une femme")
+    assert wronged.answered and wronged.missing == []
+
+
+def test_missing_texts_file_mistakes_are_named(tmp_path):
+    bad = tmp_path / "hors-corpus.yaml"
+    bad.write_text("- id: x\n  title: Un texte\n  subjects:\n    - label: un sujet\n      vocabulary: [le]\n",
+                   encoding="utf-8")
+    missing = load_missing(bad)  # stop words count here: « le » is a (silly) entry, not an error
+    assert missing.match("le chat") and not missing.match("chat")
+    bad.write_text("- id: x\n  subjects: []\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="title"):
+        load_missing(bad)
+    bad.write_text("- id: x\n  title: T\n  subjects:\n    - label: s\n      vocabulary: ['']\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="vocabulary"):
+        load_missing(bad)
+
+
 def test_sentences_and_highlights_are_offsets_into_the_text():
     text = "Est puni d’un emprisonnement quiconque marie un enfant. La tentative est punissable ;\na) le complice aussi."
     spans = sentences(text)
@@ -119,10 +147,27 @@ def test_adapter_learns_to_pull_questions_to_their_article(tmp_path):
 
 
 def test_judge_fit_separates_what_its_signals_separate():
-    rows = [{"dense_top": 0.9, "dense_margin": 0.1, "sparse_top": 3.0, "agreement": 0.6, "coverage": 0.8}] * 10
-    rows += [{"dense_top": 0.7, "dense_margin": 0.02, "sparse_top": 1.0, "agreement": 0.0, "coverage": 0.1}] * 10
+    rows = [{"dense_top": 0.9, "dense_margin": 0.1, "sparse_top": 3.0, "agreement": 0.6, "coverage": 0.8, "procedure": 0.0}] * 10
+    rows += [{"dense_top": 0.7, "dense_margin": 0.02, "sparse_top": 1.0, "agreement": 0.0, "coverage": 0.1, "procedure": 1.0}] * 10
     judge = answerability.Judge(answerability.fit(rows, [True] * 10 + [False] * 10))
     assert judge.answered(rows[0]) and not judge.answered(rows[-1])
+
+
+def test_judge_ignores_a_calibration_made_on_other_signals(tmp_path):
+    old = tmp_path / "answerability.json"
+    old.write_text(json.dumps({**NEVER, "features": ["dense_top"]}), encoding="utf-8")
+    signals = dict.fromkeys(answerability.FEATURES, 0.0)
+    assert answerability.Judge(path=old).answered(signals)  # uncalibrated: the law is never hidden
+
+
+def test_procedure_signal_reads_how_a_question_asks():
+    def asks(question):
+        return answerability.features(question, SearchResult(query=question, took_ms=0.0))["procedure"]
+
+    assert asks("Combien coûte une procédure de divorce ?") == 1.0
+    assert asks("Quel est le délai pour déclarer une naissance") == 1.0
+    assert asks("Mon mari me frappe tous les soirs") == 0.0
+    assert asks("harcelement sexuel c est combien de prison") == 0.0  # penalties: the Code pénal answers
 
 
 @pytest.fixture(scope="module")

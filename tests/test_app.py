@@ -171,3 +171,39 @@ def test_the_compare_page_shows_reviewed_links_and_what_the_corpus_lacks(app_env
     assert "| Loi malienne | Engagement international |" in table and "art. 327-12" in table
     at = at.selectbox[0].set_value("famille-succession").run()
     assert any("absent du corpus" in w.value for w in at.warning)
+
+
+def test_a_question_ruled_by_a_missing_text_names_that_text(app_env, fake_model):
+    build(app_env, "un-cedef-1979", "mali-code-penal-2024")
+    at = run_app(question="Combien de parts d’héritage revient à une fille quand son père meurt ?")
+    assert not at.exception, at.exception
+    assert "Code des personnes et de la famille" in at.info[0].value
+    assert not at.get("html"), "no article is shown as an answer"
+
+
+def test_a_configured_explanation_shows_only_its_verified_sentences(app_env, fake_model, monkeypatch):
+    from test_explanation import FakeOpenAI
+    from http.server import ThreadingHTTPServer
+    import threading
+
+    build(app_env, "mali-code-penal-2024")
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), FakeOpenAI)
+    httpd.requests, httpd.status, httpd.delay = [], 200, 0.0
+    httpd.reply = ("Le mariage d’une personne de moins de seize ans est un mariage d’enfant [Code pénal 2024, art. 327-12]. "
+                   "La peine est de 12 ans de prison [Code pénal 2024, art. 327-12].")
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MUSOYA_LLM_URL", f"http://127.0.0.1:{httpd.server_address[1]}/v1")
+    get_settings.cache_clear()
+    try:
+        at = run_app(question="célébrer le mariage d’un enfant de moins de seize ans")
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert not at.exception, at.exception
+    shown = " ".join(i.value for i in at.info)
+    assert "mariage d’enfant [Code pénal 2024, art. 327-12]" in shown
+    assert "12 ans" not in shown, "a number the article does not print is removed"
+    assert any("retirée" in c.value for c in at.caption)
+    assert at.get("html"), "the verbatim articles stay below"

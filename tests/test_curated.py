@@ -17,6 +17,7 @@ from ingest.analyzer import analyze
 from ingest.themes import MINOR_AGE, ThemeTagger, _root, load_themes, split_ref
 from musoya.settings import Settings
 from search.crossrefs import RELATIONS, CrossRefs, load_crossrefs, suggest, validate
+from search.missing import load_missing
 
 THEMES = {
     "mariage-enfant": "Mariage d’enfant",
@@ -113,6 +114,19 @@ def test_family_code_absence_is_said_where_it_matters(themes):
     by_id = {t.id: t for t in themes}
     for theme_id in ("famille-succession", "mariage-enfant", "levirat"):
         assert "Code des personnes et de la famille" in by_id[theme_id].missing
+
+
+def test_missing_texts_never_claim_a_question_the_corpus_answers(real_settings, themes):
+    """Training questions and theme situations all have an answer in the corpus: none of
+    them may be taken for a question about a text the corpus lacks."""
+    import yaml
+
+    missing = load_missing(real_settings.missing_texts)
+    training = yaml.safe_load((real_settings.corpus_dir / "training.yaml").read_text(encoding="utf-8"))
+    answered = [pair["question"] for pair in training] + [s for t in themes for s in t.situations]
+    claimed = [(q, [m.text_id for m in missing.match(q)]) for q in answered if missing.match(q)]
+    assert claimed == []
+    assert {i.id for i in catalogue(real_settings)}.isdisjoint(m.text_id for m in missing.subjects)
 
 
 def test_links_use_known_relations_and_each_theme_has_three_unless_law_is_missing(themes, crossrefs, malian):

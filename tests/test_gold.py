@@ -13,7 +13,7 @@ from functools import lru_cache
 import pytest
 import yaml
 
-from evals.retrieval import GOLD, HOLDOUT, TRAINING, load_gold, score
+from evals.retrieval import GOLD, HOLDOUT, TRAINING, UNSEEN, load_gold, score
 from ingest.markdown import parse_markdown
 from musoya.settings import ROOT
 
@@ -46,7 +46,7 @@ def training() -> list[dict]:
     return yaml.safe_load(TRAINING.read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize("path", [GOLD, HOLDOUT], ids=["gold", "holdout"])
+@pytest.mark.parametrize("path", [GOLD, HOLDOUT, UNSEEN], ids=["gold", "holdout", "unseen"])
 def test_evaluation_questions_are_well_formed(path):
     keys = corpus_keys()
     items = load_gold(path)
@@ -76,12 +76,14 @@ def test_gold_is_large_and_covers_every_theme():
     assert 0.05 <= styles["none"] / len(gold) <= 0.2
 
 
-def test_holdout_is_apart_from_gold():
-    gold = {folded(i["question"]) for i in load_gold(GOLD)}
-    holdout = load_gold(HOLDOUT)
-    assert len(holdout) >= 50
-    assert sum(1 for i in holdout if i["primary"] is None) >= 10
-    assert gold.isdisjoint(folded(i["question"]) for i in holdout)
+@pytest.mark.parametrize("path", [HOLDOUT, UNSEEN], ids=["holdout", "unseen"])
+def test_later_sets_are_apart_from_the_earlier_ones(path):
+    order = [GOLD, HOLDOUT, UNSEEN]
+    earlier = {folded(i["question"]) for p in order[: order.index(path)] for i in load_gold(p)}
+    items = load_gold(path)
+    assert len(items) >= 50
+    assert sum(1 for i in items if i["primary"] is None) >= 10
+    assert earlier.isdisjoint(folded(i["question"]) for i in items)
 
 
 def test_training_pairs_resolve_and_never_repeat_an_evaluation_question():
@@ -91,7 +93,7 @@ def test_training_pairs_resolve_and_never_repeat_an_evaluation_question():
     for pair in pairs:
         assert set(pair) == {"question", "article"}, pair
         assert pair["article"] in keys, pair
-    asked = {folded(i["question"]) for path in (GOLD, HOLDOUT) for i in load_gold(path)}
+    asked = {folded(i["question"]) for path in (GOLD, HOLDOUT, UNSEEN) for i in load_gold(path)}
     repeated = [p["question"] for p in pairs if folded(p["question"]) in asked]
     assert repeated == []
     questions = [folded(p["question"]) for p in pairs]

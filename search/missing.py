@@ -1,0 +1,68 @@
+"""Questions the corpus cannot answer because the text that rules them is not in it.
+
+No retrieval score tells "the corpus is silent" from "the corpus answers": a question on
+inheritance shares finds articles about inheritance that do not give the shares. What the
+corpus lacks is known, though (`corpus/SOURCES.md`): `corpus/hors-corpus.yaml` lists each
+missing text with the subjects it rules, so the card can name the text to consult instead
+of showing neighbours as if they answered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest.themes import matches, phrase_patterns, question_terms, read_curated_yaml
+
+
+@dataclass(frozen=True)
+class MissingSubject:
+    text_id: str
+    title: str  # the missing text, as it is cited
+    label: str  # the subject it rules, in plain words
+
+    def to_dict(self) -> dict:
+        return {"text": self.text_id, "title": self.title, "subject": self.label}
+
+    @property
+    def message(self) -> str:
+        return f"{self.label[:1].upper()}{self.label[1:]} relève de : {self.title}, qui n’est pas dans le corpus."
+
+
+class MissingTexts:
+    def __init__(self, subjects: list[tuple[MissingSubject, list]]):
+        self._subjects = subjects
+
+    @property
+    def subjects(self) -> list[MissingSubject]:
+        return [subject for subject, _ in self._subjects]
+
+    def match(self, question: str) -> list[MissingSubject]:
+        """The missing subjects a question asks about, in file order."""
+        terms = question_terms(question, keep_stop_words=True)
+        return [subject for subject, patterns in self._subjects if terms and matches(terms, patterns)]
+
+
+def load_missing(path: Path) -> MissingTexts:
+    """Read and check `hors-corpus.yaml`; a mistake names the entry and what is wrong."""
+    path = Path(path)
+    data = read_curated_yaml(path, "textes hors corpus")
+    if not isinstance(data, list):
+        raise ValueError(f"{path.name} doit contenir une liste de textes (« - id: … »)")
+    subjects = []
+    for number, entry in enumerate(data, start=1):
+        where = f"{path.name}, texte n° {number}"
+        if not isinstance(entry, dict) or not all(isinstance(entry.get(k), str) and entry[k].strip()
+                                                  for k in ("id", "title")):
+            raise ValueError(f"{where} : les champs « id » et « title » sont obligatoires")
+        for item in entry.get("subjects") or []:
+            vocabulary = item.get("vocabulary") if isinstance(item, dict) else None
+            if not isinstance(item.get("label") if isinstance(item, dict) else None, str) or not isinstance(
+                    vocabulary, list) or not all(isinstance(v, str) and v.strip() for v in vocabulary):
+                raise ValueError(f"{where} (« {entry['id']} ») : chaque sujet a un « label » et une liste "
+                                 "« vocabulary » de textes non vides")
+            patterns = phrase_patterns(vocabulary, keep_stop_words=True)
+            if len(patterns) != len(vocabulary):
+                raise ValueError(f"{where} (« {entry['id']} ») : une entrée de « vocabulary » est vide")
+            subjects.append((MissingSubject(entry["id"], entry["title"].strip(), item["label"].strip()), patterns))
+    return MissingTexts(subjects)
