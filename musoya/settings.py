@@ -24,7 +24,7 @@ class Settings(BaseSettings):
     dense_weight: float = 0.5  # share of the dense list in the hybrid fusion
     expand_dense: bool = False  # glossary terms also added to the dense query (no better, and slower: evals)
     spelling_tolerance: bool = True  # misspelt words also match their corpus neighbours (sparse side)
-    theme_boost: float = 0.5  # how much the question's themes raise their articles (0: not at all)
+    theme_boost: float = 1.0  # how much the question’s themes raise their articles (0: not at all)
     qdrant_path: Path | None = None
     qdrant_url: str | None = None
     qdrant_api_key: SecretStr | None = None

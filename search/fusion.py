@@ -46,7 +46,7 @@ class ThemeBoost:
     """Raises the chunks of the themes the question speaks of ("ma sœur de 14 ans" + marier →
     mariage d’enfant): the curated theme articles are where the law answers such situations."""
 
-    def __init__(self, tagger, boost: float = 0.5):
+    def __init__(self, tagger, boost: float = 1.0):
         self.tagger = tagger
         self.boost = boost
 

@@ -26,7 +26,7 @@ class MissingSubject:
 
     @property
     def message(self) -> str:
-        return f"{self.label[:1].upper()}{self.label[1:]} relève de : {self.title}, qui n’est pas dans le corpus."
+        return f"Question sur {self.label} : le texte qui la règle n’est pas dans le corpus — {self.title}."
 
 
 class MissingTexts:

@@ -88,7 +88,7 @@ class Searcher:
 
     def __init__(self, index: Index, text_embedder_factory, top_k: int = 10, glossary: str | None = None,
                  adapter: str | None = None, dense_weight: float = 0.5, expand_dense: bool = False,
-                 vocabulary=None, tagger=None, theme_boost: float = 0.5):
+                 vocabulary=None, tagger=None, theme_boost: float = 1.0):
         self.index = index
         self.tagger = tagger  # curated themes: the question's themes raise their articles
         self.theme_boost = theme_boost
