@@ -33,7 +33,7 @@ EXAMPLES = (
     "Mes parents veulent me marier de force",
     "On veut exciser ma fille",
     "Mon chef me harcèle au travail",
-    "Combien de semaines de congé de maternité ?",
+    "On m’a renvoyée parce que j’étais enceinte",
 )
 PAGES = {"rechercher": "Rechercher", "parcourir": "Parcourir les textes", "dossiers": "Mes dossiers",
          "rediger": "Rédiger", "comparer": "Comparer", "ajouter": "Ajouter des textes"}
@@ -245,10 +245,11 @@ def search_page(catalog: list[dict], dossier: str | None) -> None:
             st.info("Le corpus ne contient pas le texte qui répond à cette question.\n\n"
                     + "\n".join(f"- {m.message}" for m in card.missing))
         else:
-            st.info("Aucun texte du corpus ne semble répondre à cette question. Essayez de dire ce qui s’est "
-                    "passé avec d’autres mots (qui, quel âge, quoi), ou choisissez un thème dans les filtres. "
-                    "Certains textes ne sont pas encore dans le corpus (Code des personnes et de la famille : "
-                    "héritage, divorce, état civil).")
+            st.info("Le corpus ne semble pas répondre directement à cette question : elle porte peut-être sur une "
+                    "démarche, un délai ou un coût que règlent des textes absents du corpus (Code des personnes et "
+                    "de la famille, Code du travail, textes fonciers). Vérifiez si les articles les plus proches, "
+                    "ci-dessous, répondent ; sinon, dites ce qui s’est passé avec d’autres mots (qui, quel âge, "
+                    "quoi), ou choisissez un thème dans les filtres.")
         if card.themes:
             st.caption("Thèmes proches : " + theme_labels(card.themes))
         # A text known to be missing: the neighbours would mislead. A doubt of the judge only:
