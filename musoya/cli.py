@@ -193,9 +193,10 @@ def _print_card(card) -> None:
             for subject in card.missing:
                 typer.echo(f"- {subject.message}")
             return
-        typer.secho("Aucun texte du corpus ne semble répondre à cette question.", bold=True)
-        typer.echo("Essayez d’autres mots (ce qui s’est passé, qui, quel âge), ou un thème : musoya themes. "
-                   f"Les articles les plus proches, qui ne répondent pas forcément : musoya search \"{card.query}\"")
+        typer.secho("Le corpus ne semble pas répondre directement à cette question (une démarche, un délai ou un "
+                    "coût réglés par des textes absents ?).", bold=True)
+        typer.echo(f"Les articles les plus proches, à vérifier : musoya search \"{card.query}\" ; ou d’autres mots "
+                   "(ce qui s’est passé, qui, quel âge), ou un thème : musoya themes.")
         return
     explanation = card.explanation
     if explanation and explanation.shown:
