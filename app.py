@@ -61,7 +61,7 @@ def answerer(store: str):
 
 
 @st.cache_resource(show_spinner=False)
-def explainer(url: str, model: str):
+def explainer(url: str, model: str):  # url and model: a new client when the settings change
     from search.explanation import Explainer
 
     return Explainer.from_settings(get_settings())

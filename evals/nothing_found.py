@@ -18,40 +18,24 @@ from pathlib import Path
 
 import yaml
 
-from evals.retrieval import GOLD, HOLDOUT, RESULTS, TRAINING, UNSEEN
-from search import answerability
-from search.missing import load_missing
+from evals.retrieval import GOLD, HOLDOUT, RESULTS, TRAINING, UNSEEN, nothing_found_counts
 
 
-def decisions(searcher, missing, judge, questions: list[str]) -> list[dict]:
-    rows = []
-    for question in questions:
-        result = searcher.search(question, top_k=10)
-        listed = bool(missing.match(result.query))
-        judged = judge.answered(answerability.features(result.query, result))
-        rows.append({"question": question, "missing_text": listed, "judge_says_answered": judged,
-                     "answered": judged and not listed})
-    return rows
-
-
-def summary(rows: list[dict], labels: list[bool]) -> dict:
-    said = [not r["answered"] for r in rows]
-    none_total = sum(1 for a in labels if not a)
-    hit = sum(1 for a, s in zip(labels, said) if not a and s)
-    return {"questions": len(rows), "out_of_corpus": none_total, "flagged": sum(said),
-            "precision": hit / sum(said) if sum(said) else None,
-            "recall": hit / none_total if none_total else None,
-            "answerable_flagged": sum(1 for a, s in zip(labels, said) if a and s),
-            "answerable": sum(labels),
-            "examples_flagged_wrongly": [r["question"] for r, a, s in zip(rows, labels, said) if a and s][:10]}
+def summary(answered: list[bool], labels: list[bool], questions: list[str]) -> dict:
+    """What `judge_report` counts, from the cards themselves, plus the answerable ones flagged."""
+    counts = nothing_found_counts(labels, answered)
+    return {"questions": len(questions), "out_of_corpus": counts["out_of_corpus"],
+            "flagged": counts["said_nothing_found"],
+            "precision": counts["precision"] if counts["said_nothing_found"] else None,
+            "recall": counts["recall"] if counts["out_of_corpus"] else None,
+            "answerable_flagged": sum(1 for a, p in zip(labels, answered) if a and not p), "answerable": sum(labels),
+            "examples_flagged_wrongly": [q for q, a, p in zip(questions, labels, answered) if a and not p][:10]}
 
 
 def run(settings, client, bsard: Path | None = None) -> dict:
-    from search.searcher import open_searcher
+    from search.answer import open_answerer
 
-    searcher = open_searcher(settings, client, lambda _: None)
-    missing = load_missing(settings.missing_texts)
-    judge = answerability.Judge()
+    answerer = open_answerer(settings, client, lambda _: None)  # the card's own decision, nothing re-derived
     sets = {}
     for name, path in (("gold", GOLD), ("holdout", HOLDOUT), ("unseen", UNSEEN)):
         items = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -62,7 +46,7 @@ def run(settings, client, bsard: Path | None = None) -> dict:
         with bsard.open(encoding="utf-8") as f:
             questions = [row["question"] for row in csv.DictReader(f)]
         sets["BSARD (droit belge, toutes hors corpus)"] = (questions, [False] * len(questions))
-    report = {name: summary(decisions(searcher, missing, judge, qs), labels) for name, (qs, labels) in sets.items()}
+    report = {name: summary([answerer.ask(q).answered for q in qs], labels, qs) for name, (qs, labels) in sets.items()}
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "nothing_found.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     (RESULTS / "nothing_found.md").write_text(markdown(report), encoding="utf-8")

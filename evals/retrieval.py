@@ -131,7 +131,7 @@ def judge_report(signals: list[dict], refit: bool) -> dict:
               for f in answerability.FEATURES}
     rules = {"textes manquants (hors-corpus.yaml)": listed, "juge (signaux de recherche)": judged,
              "les deux (fiche réponse)": [a and b for a, b in zip(listed, judged)]}
-    report = {name: _nothing_found(labels, predicted) for name, predicted in rules.items()}
+    report = {name: nothing_found_counts(labels, predicted) for name, predicted in rules.items()}
     combined = list(rules.values())[-1]
     return {**report["les deux (fiche réponse)"], "by_rule": report, "auroc_by_signal": aurocs,
             "wrongly_flagged": [s["question"] for s, p in zip(signals, combined) if s["answerable"] and not p],
@@ -140,7 +140,7 @@ def judge_report(signals: list[dict], refit: bool) -> dict:
             else "juge : modèle ajusté sur le jeu de référence, appliqué tel quel"}
 
 
-def _nothing_found(labels: list[bool], predicted: list[bool]) -> dict:
+def nothing_found_counts(labels: list[bool], predicted: list[bool]) -> dict:
     none_true = sum(1 for a, p in zip(labels, predicted) if not a and not p)
     none_said = sum(1 for p in predicted if not p)
     none_total = sum(1 for a in labels if not a)

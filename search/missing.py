@@ -56,9 +56,10 @@ def load_missing(path: Path) -> MissingTexts:
                                                   for k in ("id", "title")):
             raise ValueError(f"{where} : les champs « id » et « title » sont obligatoires")
         for item in entry.get("subjects") or []:
-            vocabulary = item.get("vocabulary") if isinstance(item, dict) else None
-            if not isinstance(item.get("label") if isinstance(item, dict) else None, str) or not isinstance(
-                    vocabulary, list) or not all(isinstance(v, str) and v.strip() for v in vocabulary):
+            item = item if isinstance(item, dict) else {}
+            vocabulary = item.get("vocabulary")
+            if not isinstance(item.get("label"), str) or not isinstance(vocabulary, list) or not all(
+                    isinstance(v, str) and v.strip() for v in vocabulary):
                 raise ValueError(f"{where} (« {entry['id']} ») : chaque sujet a un « label » et une liste "
                                  "« vocabulary » de textes non vides")
             patterns = phrase_patterns(vocabulary, keep_stop_words=True)

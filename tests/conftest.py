@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
+import threading
 import time
 from dataclasses import replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
@@ -78,3 +81,58 @@ def real_model_path() -> str:
     from ingest.model import model_path
 
     return model_path(Settings(data_dir=ROOT / "data", _env_file=None), announce=lambda _: None)
+
+
+# --- A fake OpenAI-compatible chat endpoint on 127.0.0.1 (the optional explanation) ---
+
+class FakeOpenAI(BaseHTTPRequestHandler):
+    """POST /v1/chat/completions → the canned reply (or status) of its server; requests are recorded."""
+
+    def do_POST(self):  # http.server's name
+        server = self.server
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+        server.requests.append({"path": self.path, "body": body, "auth": self.headers.get("Authorization")})
+        time.sleep(server.delay)
+        if self.path != "/v1/chat/completions":
+            self._send(404, {"error": {"message": "not found"}})
+        elif server.status != 200:
+            self._send(server.status, {"error": {"message": "panne", "type": "server_error"}})
+        else:
+            self._send(200, {
+                "id": "chatcmpl-1", "object": "chat.completion", "created": 1700000000, "model": body.get("model"),
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": server.reply},
+                             "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20}})
+
+    def _send(self, status: int, payload: dict) -> None:
+        data = json.dumps(payload).encode()
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        except OSError:  # the client gave up (timeout test)
+            pass
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def llm_server():
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), FakeOpenAI)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture
+def fake_llm(llm_server, monkeypatch):
+    """The fake endpoint, emptied, reached without any proxy; set `reply` (or `status`, `delay`)."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    llm_server.requests, llm_server.reply, llm_server.status, llm_server.delay = [], "", 200, 0.0
+    return llm_server

@@ -181,26 +181,13 @@ def test_a_question_ruled_by_a_missing_text_names_that_text(app_env, fake_model)
     assert not at.get("html"), "no article is shown as an answer"
 
 
-def test_a_configured_explanation_shows_only_its_verified_sentences(app_env, fake_model, monkeypatch):
-    from test_explanation import FakeOpenAI
-    from http.server import ThreadingHTTPServer
-    import threading
-
+def test_a_configured_explanation_shows_only_its_verified_sentences(app_env, fake_model, fake_llm, monkeypatch):
     build(app_env, "mali-code-penal-2024")
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), FakeOpenAI)
-    httpd.requests, httpd.status, httpd.delay = [], 200, 0.0
-    httpd.reply = ("Le mariage d’une personne de moins de seize ans est un mariage d’enfant [Code pénal 2024, art. 327-12]. "
-                   "La peine est de 12 ans de prison [Code pénal 2024, art. 327-12].")
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("MUSOYA_LLM_URL", f"http://127.0.0.1:{httpd.server_address[1]}/v1")
+    fake_llm.reply = ("Le mariage d’une personne de moins de seize ans est un mariage d’enfant "
+                      "[Code pénal 2024, art. 327-12]. La peine est de 12 ans de prison [Code pénal 2024, art. 327-12].")
+    monkeypatch.setenv("MUSOYA_LLM_URL", f"http://127.0.0.1:{fake_llm.server_address[1]}/v1")
     get_settings.cache_clear()
-    try:
-        at = run_app(question="célébrer le mariage d’un enfant de moins de seize ans")
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    at = run_app(question="célébrer le mariage d’un enfant de moins de seize ans")
     assert not at.exception, at.exception
     shown = " ".join(i.value for i in at.info)
     assert "mariage d’enfant [Code pénal 2024, art. 327-12]" in shown

@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -47,56 +44,10 @@ GOOD = ("Le mariage d’une fille de moins de 16 ans est un mariage d’enfant "
         "Un enfant est une personne de moins de 18 ans [CDE (CIDE), art. 1].")
 
 
-class FakeOpenAI(BaseHTTPRequestHandler):
-    """POST /v1/chat/completions → the canned reply (or status) of its server; requests are recorded."""
-
-    def do_POST(self):  # http.server's name
-        server = self.server
-        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
-        server.requests.append({"path": self.path, "body": body, "auth": self.headers.get("Authorization")})
-        time.sleep(server.delay)
-        if self.path != "/v1/chat/completions":
-            self._send(404, {"error": {"message": "not found"}})
-        elif server.status != 200:
-            self._send(server.status, {"error": {"message": "panne", "type": "server_error"}})
-        else:
-            self._send(200, {
-                "id": "chatcmpl-1", "object": "chat.completion", "created": 1700000000, "model": body.get("model"),
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": server.reply},
-                             "finish_reason": "stop"}],
-                "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20}})
-
-    def _send(self, status: int, payload: dict) -> None:
-        data = json.dumps(payload).encode()
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-        except OSError:  # the client gave up (timeout test)
-            pass
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture(scope="module")
-def server():
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), FakeOpenAI)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
-
-
 @pytest.fixture
-def fake(server, monkeypatch):
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    server.requests, server.reply, server.status, server.delay = [], GOOD, 200, 0.0
-    return server
+def fake(fake_llm):
+    fake_llm.reply = GOOD
+    return fake_llm
 
 
 def settings_for(url: str | None, **extra) -> Settings:
