@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from evals.retrieval import GOLD, HOLDOUT, RESULTS, TRAINING, UNSEEN, nothing_found_counts
+from evals.retrieval import RESULTS, SETS, TRAINING, nothing_found_counts
 
 
 def summary(answered: list[bool], labels: list[bool], questions: list[str]) -> dict:
@@ -37,7 +37,7 @@ def run(settings, client, bsard: Path | None = None) -> dict:
 
     answerer = open_answerer(settings, client, lambda _: None)  # the card's own decision, nothing re-derived
     sets = {}
-    for name, path in (("gold", GOLD), ("holdout", HOLDOUT), ("unseen", UNSEEN)):
+    for name, path in SETS.items():
         items = yaml.safe_load(path.read_text(encoding="utf-8"))
         sets[name] = ([i["question"] for i in items], [bool(i["primary"]) for i in items])
     training = yaml.safe_load(TRAINING.read_text(encoding="utf-8"))

@@ -3,6 +3,8 @@
     musoya eval                 (or: python -m evals.retrieval)
     musoya eval --jeu holdout   the questions kept apart until tuning is over
     musoya eval --jeu unseen    questions written after tuning, never used for it
+    musoya eval --jeu fresh     written late, by someone who read only the corpus and its list of sources
+    musoya eval --jeu blind     written last the same way, measured once on the final configuration
 
 Needs the full index (`musoya ingest`). Writes evals/results/retrieval[-SET].json and .md.
 Questions whose `primary` is null have no answer in the corpus: they do not enter the
@@ -36,7 +38,9 @@ from search.spelling import build_vocabulary
 GOLD = ROOT / "evals" / "gold.yaml"
 HOLDOUT = ROOT / "evals" / "holdout.yaml"
 UNSEEN = ROOT / "evals" / "unseen.yaml"
-SETS = {"gold": GOLD, "holdout": HOLDOUT, "unseen": UNSEEN}
+FRESH = ROOT / "evals" / "fresh.yaml"
+BLIND = ROOT / "evals" / "blind.yaml"
+SETS = {"gold": GOLD, "holdout": HOLDOUT, "unseen": UNSEEN, "fresh": FRESH, "blind": BLIND}
 TRAINING = ROOT / "corpus" / "training.yaml"
 RESULTS = ROOT / "evals" / "results"
 K = 10
@@ -193,18 +197,22 @@ def configurations(settings: Settings, index: Index) -> dict[str, tuple[Searcher
     step["vocabulary"] = vocabulary
     chosen["+ tolérance aux fautes"] = (Searcher(index, embedder, K, **step), "hybrid")
     chosen["+ thèmes"] = (Searcher(index, embedder, K, **step, tagger=tagger), "hybrid")
+    examples, reranker = (str(p) if p and p.is_file() else None for p in (settings.examples, settings.reranker))
+    if examples and reranker:
+        chosen["+ reclassement appris (questions d’exemple)"] = (
+            Searcher(index, embedder, K, **step, tagger=tagger, examples=examples, reranker=reranker), "hybrid")
     chosen[SERVED] = (Searcher(index, embedder, K, glossary=glossary, adapter=adapter,
                                dense_weight=settings.dense_weight, expand_dense=settings.expand_dense,
                                vocabulary=vocabulary if settings.spelling_tolerance else None,
                                tagger=tagger if settings.theme_boost else None,
-                               theme_boost=settings.theme_boost), "hybrid")
+                               theme_boost=settings.theme_boost, examples=examples, reranker=reranker), "hybrid")
     return chosen
 
 
 def _same(a: Searcher, b: Searcher) -> bool:
     def knobs(s: Searcher):
         return (s.glossary, s.adapter, s.dense_weight, s.expand_dense, s.vocabulary is None, s.tagger is None,
-                s.theme_boost)
+                s.theme_boost, s.examples, s.reranker)
 
     return knobs(a) == knobs(b)
 

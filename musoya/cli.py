@@ -23,6 +23,21 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
+def _progress_bar():
+    """A progress bar on stderr and the `progress(done, total, what)` callback that moves it."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=0, unit="", file=sys.stderr, dynamic_ncols=True, leave=False)
+
+    def progress(done: int, total: int, what: str) -> None:
+        bar.total = total
+        bar.n = done
+        bar.set_description(what)
+        bar.refresh()
+
+    return bar, progress
+
+
 def _say(message: str) -> None:
     typer.echo(message, err=True)
 
@@ -46,8 +61,6 @@ def ingest(
     adopted: Optional[str] = typer.Option(None, help="Date d’adoption (AAAA-MM-JJ)."),
 ):
     """Indexe le corpus fourni et les textes ajoutés ; seuls les textes modifiés sont recalculés."""
-    from tqdm import tqdm
-
     from ingest.index import sync_library
     from ingest.markdown import ParseError
     from ingest.model import ModelUnavailable
@@ -58,14 +71,7 @@ def ingest(
     metadata = {"title": title, "short_title": short_title, "jurisdiction": jurisdiction, "kind": kind,
                 "adopted": adopted}
     client = _client(settings)  # fails early, before anything is added, if the index is in use
-    bar = tqdm(total=0, unit="", file=sys.stderr, dynamic_ncols=True, leave=False)
-
-    def progress(done: int, total: int, what: str) -> None:
-        bar.total = total
-        bar.n = done
-        bar.set_description(what)
-        bar.refresh()
-
+    bar, progress = _progress_bar()
     for path in paths or []:
         bar.clear()  # a message printed over the progress bar would be glued to it
         if not path.is_file():
@@ -257,7 +263,8 @@ def parse(file: Path, as_json: bool = typer.Option(False, "--json", help="Sortie
 
 @app.command(name="eval")
 def evaluate(jeu: str = typer.Option("gold", "--jeu", help="gold (réglages), holdout (gardé à part jusqu’à la fin "
-                                                          "des réglages) ou unseen (écrit après les réglages).")):
+                                                          "des réglages), unseen (écrit après les réglages), fresh ou blind (écrits en dernier, "
+                                                          "sans voir les données du projet).")):
     """Mesure la qualité de la recherche sur un jeu de questions de référence (evals/*.yaml)."""
     from evals.retrieval import SETS, markdown, run
     from musoya.settings import get_settings
@@ -295,18 +302,17 @@ def bench(
 
 @app.command()
 def train(
-    epochs: int = typer.Option(150, help="Passes sur les paires d’entraînement."),
+    epochs: int = typer.Option(150, help="Passes sur les paires d’entraînement (adaptateur)."),
     seed: int = typer.Option(13, help="Graine, pour un résultat reproductible."),
 ):
-    """Apprend l’adaptateur de questions (corpus/training.yaml) sur l’index en service."""
+    """Apprend des questions d’exemple (corpus/training.yaml) : adaptateur, exemples et reclassement."""
     import yaml
 
     from evals.retrieval import TRAINING
     from ingest.embedders import text_embedder
     from musoya.settings import get_settings
-    from search.adapter import ADAPTER
-    from search.adapter import train as fit_adapter
     from search.searcher import dense_text
+    from search.training import train as learn
 
     settings = get_settings()
     client = _client(settings)
@@ -315,14 +321,18 @@ def train(
         embedder.warm_up()
         pairs = yaml.safe_load(TRAINING.read_text(encoding="utf-8"))
         prepare = dense_text(settings)  # learn on what the dense side will see
-        report = fit_adapter(pairs, lambda texts: [embedder.run(text=prepare(t))["embedding"] for t in texts],
-                             client, settings.collection, ADAPTER, epochs=epochs, seed=seed)
+        bar, progress = _progress_bar()
+        report = learn(settings, client, pairs, lambda q: embedder.run(text=prepare(q))["embedding"],
+                       epochs=epochs, seed=seed, progress=progress)
+        bar.close()
+    except ValueError as exc:
+        _fail(str(exc))
     finally:
         client.close()
-    typer.echo(f"Adaptateur appris sur {report.pairs} paires ({report.articles} articles) en {report.seconds:.0f} s : "
-               f"{report.path}")
+    typer.echo(f"Appris sur {report.pairs} paires ({report.articles} articles) en {report.seconds:.0f} s ; "
+               f"l’article attendu est parmi les candidats reclassés pour {report.candidates_found:.0%} des questions.")
     if report.skipped:
-        typer.echo(f"Paires ignorées (article absent de l’index) : {', '.join(sorted(set(report.skipped)))}")
+        typer.echo(f"Paires ignorées (article absent de l’index) : {', '.join(report.skipped)}")
 
 
 @app.command(name="app")

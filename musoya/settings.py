@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     crossrefs: Path = ROOT / "corpus" / "crossrefs.yaml"
     missing_texts: Path = ROOT / "corpus" / "hors-corpus.yaml"  # texts not in the corpus and what they rule
     query_adapter: Path | None = ROOT / "search" / "query_adapter.npz"  # None: plain model
+    examples: Path | None = ROOT / "search" / "examples.npz"  # vectors of the training questions (musoya train)
+    reranker: Path | None = ROOT / "search" / "reranker.json"  # learnt reranking (musoya train); None: fused order
     dense_weight: float = 0.5  # share of the dense list in the hybrid fusion
     expand_dense: bool = False  # glossary terms also added to the dense query (no better, and slower: evals)
     spelling_tolerance: bool = True  # misspelt words also match their corpus neighbours (sparse side)

@@ -8,13 +8,12 @@ trained in seconds on CPU (`musoya train`).
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from haystack import component, default_from_dict, default_to_dict
+
+from search.examples import fingerprint
 
 ADAPTER = Path(__file__).with_name("query_adapter.npz")
 
@@ -44,17 +43,6 @@ class QueryAdapter:
         vector = self._weight @ np.asarray(embedding, dtype=np.float32)
         norm = float(np.linalg.norm(vector)) or 1.0
         return {"embedding": (vector / norm).tolist()}
-
-
-@dataclass
-class TrainingReport:
-    pairs: int
-    articles: int
-    skipped: list[str]
-    epochs: int
-    seconds: float
-    train_loss: float
-    path: Path
 
 
 def article_vectors(client, collection: str) -> tuple[np.ndarray, list[str]]:
@@ -107,25 +95,9 @@ def fit(queries: np.ndarray, targets: list[int], chunks: np.ndarray, chunk_artic
     return weight.detach().numpy(), float(loss.detach())
 
 
-def train(pairs: list[dict], encode, client, collection: str, out: Path = ADAPTER, epochs: int = 150,
-          seed: int = 13) -> TrainingReport:
-    """Fits the adapter on `pairs` ({question, article}) against the serving index."""
-    import time
-
-    started = time.perf_counter()
-    chunks, chunk_ids = article_vectors(client, collection)
-    article_index = {a: i for i, a in enumerate(dict.fromkeys(chunk_ids))}
-    chunk_article = np.array([article_index[a] for a in chunk_ids])
-    kept = [p for p in pairs if p["article"] in article_index]
-    skipped = [p["article"] for p in pairs if p["article"] not in article_index]
-    if not kept:
-        raise ValueError("Aucune paire d’entraînement ne correspond à un article de l’index.")
-    queries = np.asarray(encode([p["question"] for p in kept]), dtype=np.float32)
-    weight, loss = fit(queries, [article_index[p["article"]] for p in kept], chunks, chunk_article, epochs=epochs, seed=seed)
-    fingerprint = hashlib.sha256(json.dumps(kept, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
+def save(weight: np.ndarray, pairs: list[dict], out: Path = ADAPTER, epochs: int = 150, seed: int = 13) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".tmp.npz")
-    np.savez_compressed(tmp, weight=weight.astype(np.float16), pairs=fingerprint, epochs=epochs, seed=seed)
+    np.savez_compressed(tmp, weight=weight.astype(np.float16), pairs=fingerprint(pairs), epochs=epochs, seed=seed)
     tmp.replace(out)
-    return TrainingReport(len(kept), len({p["article"] for p in kept}), skipped, epochs,
-                          time.perf_counter() - started, loss, out)
+    return out

@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # the chat client is only loaded when an explanation endpoint
 
 CARD_ARTICLES = 5
 MAX_THEMES = 3
-RELATIVE_FLOOR = 0.5  # an article whose fused score is under half the best one is not shown as an answer
+RELATIVE_FLOOR = 0.1  # an article whose score is under a tenth of the best one is not shown as an answer
 
 
 @dataclass

@@ -18,7 +18,7 @@ import numpy as np
 from ingest.analyzer import PUNCT, analyze, fold
 
 CALIBRATION = Path(__file__).with_name("answerability.json")
-FEATURES = ("dense_top", "dense_margin", "sparse_top", "agreement", "coverage", "procedure")
+FEATURES = ("dense_top", "dense_margin", "sparse_top", "agreement", "coverage", "procedure", "example_top")
 # How a question asks for a procedure, a cost or a deadline ("combien coûte", "comment
 # obtenir", "quel délai"): what the civil, land, labour and registry texts missing from the
 # corpus rule. The criminal procedure the corpus holds answers some such questions, and a
@@ -51,6 +51,9 @@ def features(query: str, result) -> dict[str, float]:
         "agreement": agreement,
         "coverage": coverage,
         "procedure": _asks_procedure(fold(query.lower().translate(PUNCT))),
+        # How close the question is to one of the team's example questions, all answerable;
+        # None when the search has no examples (the judge then leaves this signal out).
+        "example_top": result.top_scores.get("example"),
     }
 
 
@@ -68,9 +71,10 @@ class Judge:
         self.weights = weights or {"mean": [0.0] * len(FEATURES), "scale": [1.0] * len(FEATURES),
                                    "coef": [0.0] * len(FEATURES), "bias": 1.0, "threshold": 0.5}
 
-    def probability(self, signals: dict[str, float]) -> float:
+    def probability(self, signals: dict[str, float | None]) -> float:
         w = self.weights
-        x = (np.array([signals[f] for f in FEATURES]) - np.array(w["mean"])) / np.array(w["scale"])
+        values = [w["mean"][i] if signals.get(f) is None else signals[f] for i, f in enumerate(FEATURES)]
+        x = (np.array(values) - np.array(w["mean"])) / np.array(w["scale"])
         return float(1.0 / (1.0 + np.exp(-(x @ np.array(w["coef"]) + w["bias"]))))
 
     def answered(self, signals: dict[str, float]) -> bool:
@@ -79,7 +83,7 @@ class Judge:
 
 def fit(rows: list[dict[str, float]], labels: list[bool], l2: float = 0.1, steps: int = 3000) -> dict:
     """Logistic regression on standardised signals (numpy, deterministic)."""
-    x = np.array([[r[f] for f in FEATURES] for r in rows], dtype=float)
+    x = np.array([[r[f] or 0.0 for f in FEATURES] for r in rows], dtype=float)
     y = np.array(labels, dtype=float)
     mean, scale = x.mean(0), x.std(0) + 1e-9
     z = (x - mean) / scale

@@ -13,7 +13,8 @@ RRF_K = 60
 class WeightedFusion:
     """Ranks chunks by `w / (k + rank)` summed over the lists that found them.
 
-    Named inputs (not a variadic joiner) so the weight always goes to the right list.
+    Named inputs (not a variadic joiner) so the weight always goes to the right list. The
+    articles of each list, in order, go on to the reranker as plain identifiers.
     """
 
     def __init__(self, dense_weight: float = 0.5, k: int = RRF_K):
@@ -29,7 +30,7 @@ class WeightedFusion:
     def from_dict(cls, data: dict) -> "WeightedFusion":
         return default_from_dict(cls, data)
 
-    @component.output_types(documents=list[Document])
+    @component.output_types(documents=list[Document], dense_articles=list[str], sparse_articles=list[str])
     def run(self, dense_documents: list[Document], sparse_documents: list[Document]):
         scores: dict[str, float] = {}
         first: dict[str, Document] = {}
@@ -38,7 +39,13 @@ class WeightedFusion:
                 scores[doc.id] = scores.get(doc.id, 0.0) + weight / (self.k + rank + 1)
                 first.setdefault(doc.id, doc)
         ranked = sorted(scores, key=scores.get, reverse=True)
-        return {"documents": [replace(first[i], score=scores[i]) for i in ranked]}
+        return {"documents": [replace(first[i], score=scores[i]) for i in ranked],
+                "dense_articles": articles_of(dense_documents), "sparse_articles": articles_of(sparse_documents)}
+
+
+def articles_of(documents: list[Document]) -> list[str]:
+    """`instrument:key` of each document, best first, each article once."""
+    return list(dict.fromkeys(f"{d.meta['instrument']}:{d.meta['key']}" for d in documents))
 
 
 @component

@@ -16,10 +16,11 @@ from ingest.index import Index
 from ingest.sparse import FrenchSparseTextEmbedder
 from search.adapter import QueryAdapter
 from search.expansion import QueryExpander
-from search.fusion import ThemeBoost, WeightedFusion
-from search.query_cache import CachedTextEmbedder
-from search.spelling import SpellingCorrector, build_vocabulary
+from search.fusion import ThemeBoost, WeightedFusion, articles_of
 from search.grouping import ArticleGrouper, Hit
+from search.query_cache import CachedTextEmbedder
+from search.reranking import CANDIDATES, LearnedReranker
+from search.spelling import SpellingCorrector, build_vocabulary
 
 MODES = ("hybrid", "dense", "sparse")
 MAX_QUERY_CHARS = 2000
@@ -74,11 +75,6 @@ def build_filters(instrument: str | None = None, jurisdiction: str | None = None
     return {"operator": "AND", "conditions": conditions} if conditions else None
 
 
-def _articles(documents) -> list[str]:
-    """`instrument:key` of each document, best first, each article once."""
-    return list(dict.fromkeys(f"{d.meta['instrument']}:{d.meta['key']}" for d in documents))
-
-
 class Searcher:
     """Holds one query pipeline per mode; the model and the store are loaded once.
 
@@ -88,8 +84,11 @@ class Searcher:
 
     def __init__(self, index: Index, text_embedder_factory, top_k: int = 10, glossary: str | None = None,
                  adapter: str | None = None, dense_weight: float = 0.5, expand_dense: bool = False,
-                 vocabulary=None, tagger=None, theme_boost: float = 1.0):
+                 vocabulary=None, tagger=None, theme_boost: float = 1.0, examples: str | None = None,
+                 reranker: str | None = None):
         self.index = index
+        self.examples = examples  # training questions' vectors: their articles join the candidates
+        self.reranker = reranker  # learnt weights ordering the candidates (needs the examples)
         self.tagger = tagger  # curated themes: the question's themes raise their articles
         self.theme_boost = theme_boost
         self.vocabulary = vocabulary  # corpus words: unknown (misspelt) words reach their neighbours
@@ -105,6 +104,9 @@ class Searcher:
         if mode not in self._pipelines:
             self._pipelines[mode] = self._build(mode)
         return self._pipelines[mode]
+
+    def _reranks(self, mode: str) -> bool:
+        return bool(self.examples and self.reranker) and mode == "hybrid"
 
     def _sources(self) -> dict[str, str | None]:
         """Where each embedder's text comes from (None: the question itself, as typed)."""
@@ -151,6 +153,14 @@ class Searcher:
         if self.tagger:
             pipeline.connect(ranked, "themes.documents")
             ranked = "themes.documents"
+        if self._reranks(mode):
+            pipeline.add_component("reranker", LearnedReranker(store, self.index.client, self.examples, self.reranker,
+                                                               self.adapter))
+            pipeline.connect("dense.embedding", "reranker.embedding")
+            pipeline.connect("fusion.sparse_articles", "reranker.sparse_articles")
+            pipeline.connect("fusion.dense_articles", "reranker.dense_articles")
+            pipeline.connect(ranked, "reranker.documents")
+            ranked = "reranker.documents"
         pipeline.connect(ranked, "grouper.documents")
         return pipeline
 
@@ -167,7 +177,8 @@ class Searcher:
         if mode not in MODES:
             raise QueryError(f"Mode de recherche inconnu : « {mode} » (choix : {', '.join(MODES)}).")
         text = clean_query(query)
-        if self.index.serving() is None:
+        collection = self.index.serving()
+        if collection is None:
             raise IndexMissing("L’index n’est pas encore construit : lancez « musoya ingest » (ou l’application).")
         k = max(1, min(top_k or self.top_k, 100))
         started = time.perf_counter()
@@ -175,8 +186,12 @@ class Searcher:
         filters = build_filters(instrument, jurisdiction, kind, theme)
         inputs = {"grouper": {"top_k": k}}
         retrievers = [name for name in ("dense_retriever", "sparse_retriever") if name in pipeline.graph.nodes]
+        depth = k
+        if self._reranks(mode):
+            inputs["reranker"] = {"filters": filters, "collection": collection}
+            depth = max(k, CANDIDATES)  # the reranker sees as many candidates as it was trained on
         for name in retrievers:
-            inputs[name] = {"filters": filters, "top_k": k * CHUNKS_PER_ARTICLE}
+            inputs[name] = {"filters": filters, "top_k": depth * CHUNKS_PER_ARTICLE}
         if self.vocabulary:
             inputs["corrector"] = {"query": text}
         for name, source in self._sources().items():
@@ -188,10 +203,12 @@ class Searcher:
         for name in retrievers:
             documents = outputs[name]["documents"]
             side = name.split("_")[0]
-            result.ranked[side] = _articles(documents)
+            result.ranked[side] = articles_of(documents)
             scores = [float(d.score or 0.0) for d in documents]
             result.top_scores[side] = scores[0] if scores else 0.0
             result.top_scores[f"{side}_margin"] = scores[0] - scores[min(9, len(scores) - 1)] if scores else 0.0
+        if "reranker" in outputs:
+            result.top_scores["example"] = outputs["reranker"]["best_example"]
         return result
 
 
@@ -224,5 +241,7 @@ def open_searcher(settings, client, announce=print) -> Searcher:
         from ingest.themes import ThemeTagger, load_themes
 
         tagger = ThemeTagger(load_themes(settings.themes))
+    examples, reranker = (str(p) if p and p.is_file() else None for p in (settings.examples, settings.reranker))
     return Searcher(Index(settings, client), partial(text_embedder, settings, announce), settings.top_k, glossary,
-                    adapter, settings.dense_weight, settings.expand_dense, vocabulary, tagger, settings.theme_boost)
+                    adapter, settings.dense_weight, settings.expand_dense, vocabulary, tagger, settings.theme_boost,
+                    examples, reranker)

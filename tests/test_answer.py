@@ -122,8 +122,11 @@ def test_sentences_and_highlights_are_offsets_into_the_text():
 
 
 def test_weighted_fusion_follows_its_weight():
-    a, b = Document(id="a", content="a"), Document(id="b", content="b")
-    assert [d.id for d in WeightedFusion(0.9).run([a, b], [b, a])["documents"]] == ["a", "b"]
+    a = Document(id="a", content="a", meta={"instrument": "x", "key": "1"})
+    b = Document(id="b", content="b", meta={"instrument": "y", "key": "2"})
+    fused = WeightedFusion(0.9).run([a, b], [b, a])
+    assert [d.id for d in fused["documents"]] == ["a", "b"]
+    assert fused["dense_articles"] == ["x:1", "y:2"] and fused["sparse_articles"] == ["y:2", "x:1"]
     assert [d.id for d in WeightedFusion(0.1).run([a, b], [b, a])["documents"]] == ["b", "a"]
     with pytest.raises(ValueError):
         WeightedFusion(1.5)
@@ -147,10 +150,14 @@ def test_adapter_learns_to_pull_questions_to_their_article(tmp_path):
 
 
 def test_judge_fit_separates_what_its_signals_separate():
-    rows = [{"dense_top": 0.9, "dense_margin": 0.1, "sparse_top": 3.0, "agreement": 0.6, "coverage": 0.8, "procedure": 0.0}] * 10
-    rows += [{"dense_top": 0.7, "dense_margin": 0.02, "sparse_top": 1.0, "agreement": 0.0, "coverage": 0.1, "procedure": 1.0}] * 10
+    rows = [{"dense_top": 0.9, "dense_margin": 0.1, "sparse_top": 3.0, "agreement": 0.6, "coverage": 0.8, "procedure": 0.0,
+             "example_top": 0.95}] * 10
+    rows += [{"dense_top": 0.7, "dense_margin": 0.02, "sparse_top": 1.0, "agreement": 0.0, "coverage": 0.1, "procedure": 1.0,
+              "example_top": 0.85}] * 10
     judge = answerability.Judge(answerability.fit(rows, [True] * 10 + [False] * 10))
     assert judge.answered(rows[0]) and not judge.answered(rows[-1])
+    # A search without example questions: that signal is left out, the others still decide.
+    assert judge.answered({**rows[0], "example_top": None}) and not judge.answered({**rows[-1], "example_top": None})
 
 
 def test_judge_ignores_a_calibration_made_on_other_signals(tmp_path):

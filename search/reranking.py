@@ -1,0 +1,217 @@
+"""A learnt reranking of the candidate articles, from the team's example questions.
+
+No single list is right often enough: BM25 finds the law's words, the dense side the
+meaning, the example questions how people tell a situation. A logistic model, fitted by
+`musoya train` on the training questions (each judged by an adapter and by examples that
+never saw it), weighs a few signals per candidate article and orders them. The weights
+are a small JSON file shipped with the code.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+from haystack import Document, component
+
+from search.adapter import article_vectors, load_matrix
+from search.examples import load as load_examples
+from search.fusion import articles_of
+
+RERANKER = Path(__file__).with_name("reranker.json")
+FEATURES = ("fused_rank", "sparse_rank", "dense_rank", "example_rank", "near_examples", "adapted_gap", "plain_gap",
+            "national", "voted")
+CANDIDATES = 15  # articles of the fused list that are reranked
+VOTERS = 20  # articles of the nearest examples added as candidates
+ABSENT = 40  # the rank given to an article a list did not return
+
+
+def _rank(position: int | None) -> float:
+    return math.log1p(position if position is not None else ABSENT)
+
+
+def candidate_features(fused: list[str], sparse: list[str], dense: list[str], examples: list[str],
+                       adapted: np.ndarray, plain: np.ndarray, national: set[str]) -> tuple[list[str], np.ndarray]:
+    """Candidates (the first fused articles, then the nearest examples' articles) and their signals.
+
+    `examples` is the example questions' articles, nearest first (one per example);
+    `adapted` and `plain` map each candidate to its best chunk's cosine with the adapted and
+    the plain question vectors, and hold the best cosine over the corpus under the key "".
+    """
+    fused = fused[:CANDIDATES]  # as in training, where the search returned this many articles
+    voted = list(dict.fromkeys(examples))[:VOTERS]
+    candidates = list(dict.fromkeys(fused + voted))
+    positions = [{a: i + 1 for i, a in reversed(list(enumerate(ranked)))} for ranked in (fused, sparse, dense)]
+    example_rank = {a: i + 1 for i, a in enumerate(dict.fromkeys(examples))}
+    nearest = examples[:10]
+    rows = []
+    for article in candidates:
+        rows.append([*(_rank(p.get(article)) for p in positions),
+                     math.log1p(min(example_rank.get(article, 100), 100)),
+                     nearest.count(article),
+                     adapted.get(article, -1.0) - adapted[""],
+                     plain.get(article, -1.0) - plain[""],
+                     float(article in national),
+                     float(article in voted)])
+    return candidates, np.asarray(rows, dtype=np.float64)
+
+
+class Model:
+    """Logistic weights over standardised signals; a file from other signals is not used."""
+
+    def __init__(self, weights: dict):
+        if weights.get("features") != list(FEATURES):
+            raise ValueError("reranker weights were fitted on other signals: run `musoya train`")
+        self.mean = np.asarray(weights["mean"])
+        self.scale = np.asarray(weights["scale"])
+        self.coef = np.asarray(weights["coef"])
+        self.bias = float(weights.get("bias", 0.0))
+
+    @classmethod
+    def load(cls, path: Path) -> "Model":
+        return cls(json.loads(path.read_text(encoding="utf-8")))
+
+    def scores(self, rows: np.ndarray) -> np.ndarray:
+        """The chance that each candidate is the article that answers (0 to 1)."""
+        return 1.0 / (1.0 + np.exp(-(((rows - self.mean) / self.scale) @ self.coef + self.bias)))
+
+
+def fit(rows: np.ndarray, labels: np.ndarray, l2: float = 0.01, steps: int = 4000) -> dict:
+    """Logistic regression on standardised signals (numpy, deterministic)."""
+    mean, scale = rows.mean(0), rows.std(0) + 1e-9
+    z = (rows - mean) / scale
+    y = labels.astype(float)
+    coef, bias = np.zeros(z.shape[1]), 0.0
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-(z @ coef + bias)))
+        coef -= 0.5 * (z.T @ (p - y) / len(y) + l2 * coef)
+        bias -= 0.5 * float(np.mean(p - y))
+    return {"features": list(FEATURES), "mean": mean.tolist(), "scale": scale.tolist(), "coef": coef.tolist(),
+            "bias": bias}
+
+
+def save(weights: dict, path: Path = RERANKER) -> None:
+    path.write_text(json.dumps(weights, indent=2) + "\n", encoding="utf-8")
+
+
+class Corpus:
+    """Every chunk's vector and each article's jurisdiction, loaded once per serving collection."""
+
+    _lock = threading.Lock()
+
+    def __init__(self, client):
+        self.client = client
+        self.collection: str | None = None
+
+    def load(self, collection: str) -> "Corpus":
+        with self._lock:
+            if collection != self.collection:
+                vectors, ids = article_vectors(self.client, collection)
+                order = sorted(range(len(ids)), key=ids.__getitem__)  # each article's chunks side by side
+                self.vectors = vectors[order]
+                self.position = {a: i for i, a in enumerate(dict.fromkeys(ids[i] for i in order))}
+                self.starts = np.searchsorted([self.position[ids[i]] for i in order], np.arange(len(self.position)))
+                self.national = self._national(collection)
+                self.first_chunks: dict[str, Document] = {}
+                self.collection = collection
+        return self
+
+    def _national(self, collection: str) -> set[str]:
+        found, offset = set(), None
+        while True:
+            points, offset = self.client.scroll(collection, limit=1024, offset=offset, with_vectors=False,
+                                                with_payload=["meta.instrument", "meta.key", "meta.jurisdiction"])
+            found |= {f"{p.payload['meta']['instrument']}:{p.payload['meta']['key']}" for p in points
+                      if p.payload["meta"].get("jurisdiction") == "Mali"}
+            if offset is None:
+                return found
+
+    def first_chunks_of(self, articles: list[str], document_store) -> list[Document]:
+        """The first chunk of each article (it carries the whole article text), fetched once."""
+        missing = [a for a in articles if a not in self.first_chunks]
+        if missing:
+            for doc in document_store.get_documents_by_id([a.replace(":", "|", 1) + "|0" for a in missing]):
+                self.first_chunks[_article(doc)] = doc
+        return [self.first_chunks[a] for a in articles if a in self.first_chunks]
+
+    def best_cosines(self, query: np.ndarray, articles: list[str]) -> dict[str, float]:
+        """Each article's best chunk cosine with `query`, and the best over the corpus under ""."""
+        per_article = np.maximum.reduceat(self.vectors @ query, self.starts)
+        return {"": float(per_article.max()),
+                **{a: float(per_article[self.position[a]]) for a in articles if a in self.position}}
+
+
+def signals(corpus: Corpus, fused: list[str], sparse: list[str], dense: list[str], example_vectors: np.ndarray,
+            example_articles: list[str], plain: np.ndarray, adapter: np.ndarray | None,
+            exclude: int | None = None) -> tuple[list[str], np.ndarray]:
+    """Everything `candidate_features` needs, from the lists and the two question vectors.
+
+    `exclude` leaves one example out (a training question must not vote for itself)."""
+    similarity = example_vectors @ plain
+    if exclude is not None:
+        similarity[exclude] = -np.inf
+    order = np.argsort(-similarity)
+    if exclude is not None:
+        order = order[:-1]
+    examples = [example_articles[i] for i in order]
+    adapted = plain if adapter is None else adapter @ plain
+    adapted = adapted / (np.linalg.norm(adapted) or 1.0)
+    pool = list(dict.fromkeys(fused[:CANDIDATES] + list(dict.fromkeys(examples))[:VOTERS]))
+    return candidate_features(fused, sparse, dense, examples, corpus.best_cosines(adapted, pool),
+                              corpus.best_cosines(plain, pool), corpus.national)
+
+
+def _article(doc: Document) -> str:
+    return f"{doc.meta['instrument']}:{doc.meta['key']}"
+
+
+@component
+class LearnedReranker:
+    """Orders the fused articles and the nearest examples' articles by the learnt model.
+
+    An article found only through the examples is fetched from the store (its first
+    chunk) and kept only if it passes the search filters.
+    """
+
+    def __init__(self, document_store, client, examples: str, weights: str, adapter: str | None = None):
+        self.document_store = document_store
+        self.corpus = Corpus(client)
+        self.example_vectors, self.example_articles, _ = load_examples(Path(examples))
+        self.model = Model.load(Path(weights))
+        self.adapter = load_matrix(Path(adapter)) if adapter else None
+
+    @component.output_types(documents=list[Document], best_example=float)
+    def run(self, documents: list[Document], sparse_articles: list[str], dense_articles: list[str],
+            embedding: list[float], collection: str, filters: dict | None = None):
+        plain = np.asarray(embedding, dtype=np.float32)
+        corpus = self.corpus.load(collection)
+        fused = articles_of(documents)
+        candidates, rows = signals(corpus, fused, sparse_articles, dense_articles, self.example_vectors,
+                                   self.example_articles, plain, self.adapter)
+        scores = dict(zip(candidates, self.model.scores(rows)))
+        floor = min(scores.values(), default=0.0)
+        for position, article in enumerate(a for a in fused if a not in scores):
+            scores[article] = floor / (2 + position)  # past the candidates, the fused order stays
+        best_chunk = {}
+        for doc in documents:  # fused order: an article's first chunk here is its best passage
+            best_chunk.setdefault(_article(doc), doc)
+        extra = [a for a in candidates if a not in best_chunk]
+        chunks = [*best_chunk.values(),
+                  *(d for d in corpus.first_chunks_of(extra, self.document_store) if _passes(filters, d))]
+        ranked = sorted((replace(d, score=float(scores[_article(d)])) for d in chunks), key=lambda d: d.score,
+                        reverse=True)
+        best_example = float(np.max(self.example_vectors @ plain)) if len(self.example_vectors) else 0.0
+        return {"documents": ranked, "best_example": best_example}
+
+
+def _passes(filters: dict | None, doc: Document) -> bool:
+    """The searcher's filters (all `==`, joined by AND); a list field passes when it holds the value."""
+    for condition in (filters or {}).get("conditions", []):
+        value = doc.meta.get(condition["field"].removeprefix("meta."))
+        if not (condition["value"] in value if isinstance(value, list) else value == condition["value"]):
+            return False
+    return True

@@ -1,0 +1,104 @@
+"""The learnt reranking: its signals, its fit, and the component inside a real search."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+import yaml
+
+from conftest import FakeDocumentEmbedder, FakeTextEmbedder, bundle, fake_vector, make_settings
+from evals.retrieval import TRAINING
+from ingest.index import Index
+from ingest.sources import library
+from ingest.store import open_client
+from search import adapter, examples, reranking
+from search.searcher import Searcher
+
+
+def test_candidates_are_the_fused_articles_then_the_examples_articles():
+    plain = {"": 0.9, "a:1": 0.9, "b:2": 0.7, "c:3": 0.5}
+    adapted = {"": 0.8, "a:1": 0.6, "b:2": 0.8, "c:3": 0.4}
+    candidates, rows = reranking.candidate_features(
+        fused=["a:1", "b:2"], sparse=["b:2"], dense=["a:1", "b:2"], examples=["c:3", "c:3", "a:1"],
+        adapted=adapted, plain=plain, national={"c:3"})
+    assert candidates == ["a:1", "b:2", "c:3"]
+    signal = {c: dict(zip(reranking.FEATURES, row)) for c, row in zip(candidates, rows)}
+    assert signal["a:1"]["fused_rank"] == math.log1p(1) and signal["a:1"]["sparse_rank"] == math.log1p(reranking.ABSENT)
+    assert signal["c:3"]["fused_rank"] == math.log1p(reranking.ABSENT)
+    assert signal["c:3"]["example_rank"] == math.log1p(1) and signal["c:3"]["near_examples"] == 2
+    assert signal["b:2"]["example_rank"] == math.log1p(100) and signal["b:2"]["voted"] == 0.0
+    assert signal["a:1"]["plain_gap"] == 0.0 and signal["b:2"]["adapted_gap"] == 0.0
+    assert signal["c:3"]["plain_gap"] == pytest.approx(-0.4)
+    assert signal["c:3"]["national"] == 1.0 and signal["a:1"]["national"] == 0.0
+
+
+def test_fit_learns_which_signal_marks_the_right_article():
+    rng = np.random.default_rng(0)
+    rows = rng.normal(size=(400, len(reranking.FEATURES)))
+    labels = rows[:, reranking.FEATURES.index("example_rank")] < -1.0  # the examples' first article is right
+    model = reranking.Model(reranking.fit(rows, labels))
+    scores = model.scores(rows)
+    assert np.mean(scores[labels]) > np.mean(scores[~labels])
+    assert model.coef[reranking.FEATURES.index("example_rank")] < 0
+    assert np.argmax(np.abs(model.coef)) == reranking.FEATURES.index("example_rank")
+
+
+def test_weights_fitted_on_other_signals_are_refused():
+    with pytest.raises(ValueError):
+        reranking.Model({"features": ["fused_rank"], "mean": [0], "scale": [1], "coef": [1]})
+
+
+def test_the_shipped_files_were_learnt_from_the_current_training_pairs():
+    """A training pair changed without `musoya train` would leave the search on old examples."""
+    pairs = yaml.safe_load(TRAINING.read_text(encoding="utf-8"))
+    vectors, articles, fingerprint = examples.load(examples.EXAMPLES)
+    assert fingerprint == examples.fingerprint(pairs)
+    assert articles == [p["article"] for p in pairs] and vectors.shape == (len(pairs), 384)
+    with np.load(adapter.ADAPTER) as data:
+        assert str(data["pairs"]) == examples.fingerprint(pairs)
+    assert reranking.Model.load(reranking.RERANKER).coef.shape == (len(reranking.FEATURES),)
+
+
+@pytest.fixture(scope="module")
+def library_with_examples(tmp_path_factory):
+    """A small real index (fake vectors), one example question, and weights that trust the examples."""
+    folder = tmp_path_factory.mktemp("rerank")
+    settings = make_settings(folder)
+    bundle(settings, "un-cedef-1979", "un-cde-1989")
+    client = open_client(settings)
+    Index(settings, client).sync(library(settings), FakeDocumentEmbedder)
+    question = "ma fille ne va plus en classe depuis que son père la garde à la maison"
+    examples.save([{"question": question, "article": "un-cde-1989:28"}], np.array([fake_vector(question)]),
+                  folder / "examples.npz")
+    coef = [0.0] * len(reranking.FEATURES)
+    coef[reranking.FEATURES.index("example_rank")] = -5.0
+    weights = {"features": list(reranking.FEATURES), "mean": [0.0] * len(coef), "scale": [1.0] * len(coef),
+               "coef": coef, "bias": 0.0}
+    (folder / "reranker.json").write_text(json.dumps(weights), encoding="utf-8")
+    searcher = Searcher(Index(settings, client), FakeTextEmbedder, top_k=5, examples=str(folder / "examples.npz"),
+                        reranker=str(folder / "reranker.json"))
+    yield searcher
+    client.close()
+
+
+def test_an_example_brings_its_article_first_quoted_whole(library_with_examples):
+    result = library_with_examples.search("discrimination salariale des femmes")  # no word of CDE 28
+    first = result.hits[0]
+    assert (first.instrument, first.article) == ("un-cde-1989", "28")
+    assert "droit de l’enfant à l’éducation" in first.text.replace("'", "’")
+    assert len(result.hits) == 5 and len({(h.instrument, h.key) for h in result.hits}) == 5
+    assert result.top_scores["example"] > 0
+
+
+def test_filters_hold_for_articles_brought_by_the_examples(library_with_examples):
+    hits = library_with_examples.search("discrimination salariale des femmes", instrument="un-cedef-1979").hits
+    assert hits and {h.instrument for h in hits} == {"un-cedef-1979"}
+    themed = library_with_examples.search("discrimination salariale des femmes", jurisdiction="Nations Unies").hits
+    assert ("un-cde-1989", "28") in {(h.instrument, h.article) for h in themed}
+
+
+def test_more_results_than_candidates_keep_the_fused_order_after_them(library_with_examples):
+    hits = library_with_examples.search("égalité des femmes et des hommes", top_k=30).hits
+    assert len(hits) == 30 and len({(h.instrument, h.key) for h in hits}) == 30
+    assert hits[0].score >= hits[-1].score
