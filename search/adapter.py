@@ -38,11 +38,10 @@ class QueryAdapter:
     def from_dict(cls, data: dict) -> "QueryAdapter":
         return default_from_dict(cls, data)
 
-    @component.output_types(embedding=list[float])
-    def run(self, embedding: list[float]):
-        vector = self._weight @ np.asarray(embedding, dtype=np.float32)
-        norm = float(np.linalg.norm(vector)) or 1.0
-        return {"embedding": (vector / norm).tolist()}
+    @component.output_types(vector=np.ndarray)
+    def run(self, vector: np.ndarray):
+        adapted = self._weight @ np.asarray(vector, dtype=np.float32)
+        return {"vector": adapted / (float(np.linalg.norm(adapted)) or 1.0)}
 
 
 def article_vectors(client, collection: str) -> tuple[np.ndarray, list[str]]:

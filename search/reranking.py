@@ -186,8 +186,8 @@ class LearnedReranker:
 
     @component.output_types(documents=list[Document], best_example=float)
     def run(self, documents: list[Document], sparse_articles: list[str], dense_articles: list[str],
-            embedding: list[float], collection: str, filters: dict | None = None):
-        plain = np.asarray(embedding, dtype=np.float32)
+            vector: np.ndarray, collection: str, filters: dict | None = None):
+        plain = np.asarray(vector, dtype=np.float32)
         corpus = self.corpus.load(collection)
         fused = articles_of(documents)
         candidates, rows = signals(corpus, fused, sparse_articles, dense_articles, self.example_vectors,

@@ -6,7 +6,8 @@ import re
 import time
 from dataclasses import dataclass, field
 
-from haystack import Pipeline
+import numpy as np
+from haystack import Document, Pipeline, component
 from haystack_integrations.components.retrievers.qdrant import (
     QdrantEmbeddingRetriever,
     QdrantSparseEmbeddingRetriever,
@@ -75,6 +76,18 @@ def build_filters(instrument: str | None = None, jurisdiction: str | None = None
     return {"operator": "AND", "conditions": conditions} if conditions else None
 
 
+@component
+class VectorRetriever:
+    """Qdrant's dense retriever, fed the question's vector as an array (cheap to pass along)."""
+
+    def __init__(self, document_store):
+        self.retriever = QdrantEmbeddingRetriever(document_store=document_store)
+
+    @component.output_types(documents=list[Document])
+    def run(self, vector: np.ndarray, filters: dict | None = None, top_k: int | None = None):
+        return self.retriever.run(query_embedding=vector.tolist(), filters=filters, top_k=top_k)
+
+
 class Searcher:
     """Holds one query pipeline per mode; the model and the store are loaded once.
 
@@ -126,13 +139,13 @@ class Searcher:
         lists = []
         if mode in ("hybrid", "dense"):
             pipeline.add_component("dense", CachedTextEmbedder(self.text_embedder_factory()))
-            pipeline.add_component("dense_retriever", QdrantEmbeddingRetriever(document_store=store))
+            pipeline.add_component("dense_retriever", VectorRetriever(store))
             if self.adapter:
                 pipeline.add_component("adapter", QueryAdapter(self.adapter))
-                pipeline.connect("dense.embedding", "adapter.embedding")
-                pipeline.connect("adapter.embedding", "dense_retriever.query_embedding")
+                pipeline.connect("dense.vector", "adapter.vector")
+                pipeline.connect("adapter.vector", "dense_retriever.vector")
             else:
-                pipeline.connect("dense.embedding", "dense_retriever.query_embedding")
+                pipeline.connect("dense.vector", "dense_retriever.vector")
             lists.append("dense")
         if mode in ("hybrid", "sparse"):
             pipeline.add_component("sparse", FrenchSparseTextEmbedder())
@@ -156,7 +169,7 @@ class Searcher:
         if self._reranks(mode):
             pipeline.add_component("reranker", LearnedReranker(store, self.index.client, self.examples, self.reranker,
                                                                self.adapter))
-            pipeline.connect("dense.embedding", "reranker.embedding")
+            pipeline.connect("dense.vector", "reranker.vector")
             pipeline.connect("fusion.sparse_articles", "reranker.sparse_articles")
             pipeline.connect("fusion.dense_articles", "reranker.dense_articles")
             pipeline.connect(ranked, "reranker.documents")
@@ -192,11 +205,13 @@ class Searcher:
             depth = max(k, CANDIDATES)  # the reranker sees as many candidates as it was trained on
         for name in retrievers:
             inputs[name] = {"filters": filters, "top_k": depth * CHUNKS_PER_ARTICLE}
+        if "fusion" in pipeline.graph.nodes:  # one document per article from here on: pass on only what is used
+            inputs["themes" if self.tagger else "fusion"] = {"top_k": depth}
         if self.vocabulary:
             inputs["corrector"] = {"query": text}
         for name, source in self._sources().items():
             if source is None and name in pipeline.graph.nodes:
-                inputs[name] = {"query" if name == "expander" else "text": text}
+                inputs.setdefault(name, {})["query" if name == "expander" else "text"] = text
         outputs = pipeline.run(inputs, include_outputs_from=set(retrievers))
         result = SearchResult(query=text, took_ms=(time.perf_counter() - started) * 1000,
                               hits=outputs["grouper"]["hits"])

@@ -145,7 +145,7 @@ def test_adapter_learns_to_pull_questions_to_their_article(tmp_path):
     after = np.mean(np.argmax(adapted @ chunks.T, axis=1) == targets)
     assert before == 0.0 and after >= 0.9
     np.savez(tmp_path / "a.npz", weight=weight)
-    out = QueryAdapter(str(tmp_path / "a.npz")).run(embedding=queries[0].tolist())["embedding"]
+    out = QueryAdapter(str(tmp_path / "a.npz")).run(vector=queries[0])["vector"]
     assert abs(np.linalg.norm(out) - 1.0) < 1e-5
 
 
