@@ -44,24 +44,6 @@ class QueryAdapter:
         return {"vector": adapted / (float(np.linalg.norm(adapted)) or 1.0)}
 
 
-def article_vectors(client, collection: str) -> tuple[np.ndarray, list[str]]:
-    """Every chunk's dense vector in the index, with its `instrument:key`."""
-    from haystack_integrations.document_stores.qdrant.document_store import DENSE_VECTORS_NAME
-
-    vectors, ids, offset = [], [], None
-    while True:
-        points, offset = client.scroll(
-            collection, limit=1024, offset=offset, with_payload=["meta.instrument", "meta.key"],
-            with_vectors=[DENSE_VECTORS_NAME],
-        )
-        for point in points:
-            meta = point.payload["meta"]
-            vectors.append(point.vector[DENSE_VECTORS_NAME])
-            ids.append(f"{meta['instrument']}:{meta['key']}")
-        if offset is None:
-            return np.asarray(vectors, dtype=np.float32), ids
-
-
 def fit(queries: np.ndarray, targets: list[int], chunks: np.ndarray, chunk_article: np.ndarray,
         epochs: int = 150, temperature: float = 0.05, regularisation: float = 1.0, seed: int = 13) -> tuple[np.ndarray, float]:
     """Full-softmax contrastive training over every article of the corpus.

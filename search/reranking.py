@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from haystack import Document, component
 
-from search.adapter import article_vectors, load_matrix
+from search.adapter import load_matrix
 from search.examples import load as load_examples
 from search.fusion import articles_of
 
@@ -99,7 +99,7 @@ def save(weights: dict, path: Path = RERANKER) -> None:
 
 
 class Corpus:
-    """Every chunk's vector and each article's jurisdiction, loaded once per serving collection."""
+    """Every chunk's vector and the Malian articles, loaded once per serving collection."""
 
     _lock = threading.Lock()
 
@@ -110,25 +110,32 @@ class Corpus:
     def load(self, collection: str) -> "Corpus":
         with self._lock:
             if collection != self.collection:
-                vectors, ids = article_vectors(self.client, collection)
-                order = sorted(range(len(ids)), key=ids.__getitem__)  # each article's chunks side by side
-                self.vectors = vectors[order]
-                self.position = {a: i for i, a in enumerate(dict.fromkeys(ids[i] for i in order))}
-                self.starts = np.searchsorted([self.position[ids[i]] for i in order], np.arange(len(self.position)))
-                self.national = self._national(collection)
+                self._read(collection)
                 self.first_chunks: dict[str, Document] = {}
                 self.collection = collection
         return self
 
-    def _national(self, collection: str) -> set[str]:
-        found, offset = set(), None
+    def _read(self, collection: str) -> None:
+        """One pass over the collection; each article's chunks are then side by side."""
+        from haystack_integrations.document_stores.qdrant.document_store import DENSE_VECTORS_NAME
+
+        rows, offset = [], None
         while True:
-            points, offset = self.client.scroll(collection, limit=1024, offset=offset, with_vectors=False,
-                                                with_payload=["meta.instrument", "meta.key", "meta.jurisdiction"])
-            found |= {f"{p.payload['meta']['instrument']}:{p.payload['meta']['key']}" for p in points
-                      if p.payload["meta"].get("jurisdiction") == "Mali"}
+            points, offset = self.client.scroll(
+                collection, limit=1024, offset=offset, with_vectors=[DENSE_VECTORS_NAME],
+                with_payload=["meta.instrument", "meta.key", "meta.jurisdiction"])
+            for point in points:
+                meta = point.payload["meta"]
+                rows.append((f"{meta['instrument']}:{meta['key']}", meta.get("jurisdiction"),
+                             point.vector[DENSE_VECTORS_NAME]))
             if offset is None:
-                return found
+                break
+        rows.sort(key=lambda row: row[0])
+        self.vectors = np.asarray([row[2] for row in rows], dtype=np.float32)
+        self.position = {a: i for i, a in enumerate(dict.fromkeys(row[0] for row in rows))}
+        self.owner = np.array([self.position[row[0]] for row in rows], dtype=np.int64)  # chunk → article
+        self.starts = np.searchsorted(self.owner, np.arange(len(self.position)))
+        self.national = {row[0] for row in rows if row[1] == "Mali"}
 
     def first_chunks_of(self, articles: list[str], document_store) -> list[Document]:
         """The first chunk of each article (it carries the whole article text), fetched once."""

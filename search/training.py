@@ -43,21 +43,19 @@ def train(settings, client, pairs: list[dict], embed, epochs: int = 150, seed: i
     vectors = np.asarray(vectors, dtype=np.float32)
     examples.save(pairs, vectors, out_dir / examples.EXAMPLES.name)
 
-    chunks, chunk_ids = adapter.article_vectors(client, settings.collection)
-    index = {a: i for i, a in enumerate(dict.fromkeys(chunk_ids))}
-    owner = np.array([index[a] for a in chunk_ids])
+    corpus = reranking.Corpus(client).load(Index(settings, client).serving())
+    index = corpus.position
     kept = [i for i, p in enumerate(pairs) if p["article"] in index]
     if not kept:
         raise ValueError("Aucune paire d’entraînement ne correspond à un article de l’index.")
 
     def fit_adapter(questions: list[int]) -> np.ndarray:
-        weight, _ = adapter.fit(vectors[questions], [index[pairs[i]["article"]] for i in questions], chunks, owner,
-                                epochs=epochs, seed=seed)
+        weight, _ = adapter.fit(vectors[questions], [index[pairs[i]["article"]] for i in questions], corpus.vectors,
+                                corpus.owner, epochs=epochs, seed=seed)
         return weight
 
     adapter.save(fit_adapter(kept), [pairs[i] for i in kept], out_dir / adapter.ADAPTER.name, epochs, seed)
     fold = np.random.default_rng(seed).integers(0, FOLDS, len(pairs))
-    corpus = reranking.Corpus(client).load(Index(settings, client).serving())
     rows, labels, found = [], [], 0
     with tempfile.TemporaryDirectory() as folder:
         for f in range(FOLDS):
