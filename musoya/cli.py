@@ -263,8 +263,8 @@ def parse(file: Path, as_json: bool = typer.Option(False, "--json", help="Sortie
 
 @app.command(name="eval")
 def evaluate(jeu: str = typer.Option("gold", "--jeu", help="gold (réglages), holdout (gardé à part jusqu’à la fin "
-                                                          "des réglages), unseen (écrit après les réglages), fresh ou blind (écrits en dernier, "
-                                                          "sans voir les données du projet).")):
+                                                          "des réglages), unseen (écrit après les réglages), fresh, blind ou sealed (écrits "
+                                                          "en dernier, sans voir les données du projet).")):
     """Mesure la qualité de la recherche sur un jeu de questions de référence (evals/*.yaml)."""
     from evals.retrieval import SETS, markdown, run
     from musoya.settings import get_settings
@@ -305,10 +305,11 @@ def train(
     epochs: int = typer.Option(150, help="Passes sur les paires d’entraînement (adaptateur)."),
     seed: int = typer.Option(13, help="Graine, pour un résultat reproductible."),
 ):
-    """Apprend des questions d’exemple (corpus/training.yaml) : adaptateur, exemples et reclassement."""
+    """Apprend des questions d’exemple (corpus/training.yaml, corpus/coverage.yaml) : exemples, adaptateur,
+    reclassement."""
     import yaml
 
-    from evals.retrieval import TRAINING
+    from evals.retrieval import COVERAGE, TRAINING
     from ingest.embedders import text_embedder
     from musoya.settings import get_settings
     from search.searcher import dense_text
@@ -320,17 +321,19 @@ def train(
         embedder = text_embedder(settings, _say)
         embedder.warm_up()
         pairs = yaml.safe_load(TRAINING.read_text(encoding="utf-8"))
+        coverage = yaml.safe_load(COVERAGE.read_text(encoding="utf-8")) if COVERAGE.is_file() else []
         prepare = dense_text(settings)  # learn on what the dense side will see
         bar, progress = _progress_bar()
         report = learn(settings, client, pairs, lambda q: embedder.run(text=prepare(q))["embedding"],
-                       epochs=epochs, seed=seed, progress=progress)
+                       epochs=epochs, seed=seed, progress=progress, coverage=coverage)
         bar.close()
     except ValueError as exc:
         _fail(str(exc))
     finally:
         client.close()
     typer.echo(f"Appris sur {report.pairs} paires ({report.articles} articles) en {report.seconds:.0f} s ; "
-               f"l’article attendu est parmi les candidats reclassés pour {report.candidates_found:.0%} des questions.")
+               f"l’article attendu est parmi les candidats reclassés pour {report.candidates_found:.0%} des questions ; "
+               f"{report.examples} questions d’exemple font remonter {report.example_articles} articles.")
     if report.skipped:
         typer.echo(f"Paires ignorées (article absent de l’index) : {', '.join(report.skipped)}")
 

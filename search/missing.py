@@ -20,12 +20,15 @@ class MissingSubject:
     text_id: str
     title: str  # the missing text, as it is cited
     label: str  # the subject it rules, in plain words
+    note: str = ""  # said instead of "the text is missing" when no law rules the subject
 
     def to_dict(self) -> dict:
         return {"text": self.text_id, "title": self.title, "subject": self.label}
 
     @property
     def message(self) -> str:
+        if self.note:
+            return f"Question sur {self.label} : {self.note}"
         return f"Question sur {self.label} : le texte qui la règle n’est pas dans le corpus — {self.title}."
 
 
@@ -65,5 +68,7 @@ def load_missing(path: Path) -> MissingTexts:
             patterns = phrase_patterns(vocabulary, keep_stop_words=True)
             if len(patterns) != len(vocabulary):
                 raise ValueError(f"{where} (« {entry['id']} ») : une entrée de « vocabulary » est vide")
-            subjects.append((MissingSubject(entry["id"], entry["title"].strip(), item["label"].strip()), patterns))
+            note = entry.get("note") if isinstance(entry.get("note"), str) else ""
+            subjects.append((MissingSubject(entry["id"], entry["title"].strip(), item["label"].strip(), note.strip()),
+                             patterns))
     return MissingTexts(subjects)

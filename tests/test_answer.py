@@ -99,6 +99,14 @@ def test_a_question_ruled_by_a_missing_text_names_that_text(answerer):
     assert wronged.answered and wronged.missing == []
 
 
+def test_a_practical_question_is_told_that_no_law_rules_it():
+    missing = load_missing(ROOT / "corpus" / "hors-corpus.yaml")
+    [subject] = missing.match("C'est quoi le numero vert pour les femmes battues a Mopti ?")
+    assert subject.text_id == "renseignements-pratiques"
+    assert "pas une règle de droit" in subject.message and "n’est pas dans le corpus" not in subject.message
+    assert missing.match("Mon mari me frappe, la loi le punit ?") == []
+
+
 def test_missing_texts_file_mistakes_are_named(tmp_path):
     bad = tmp_path / "hors-corpus.yaml"
     bad.write_text("- id: x\n  title: Un texte\n  subjects:\n    - label: un sujet\n      vocabulary: [le]\n",

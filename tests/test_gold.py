@@ -13,7 +13,7 @@ from functools import lru_cache
 import pytest
 import yaml
 
-from evals.retrieval import BLIND, FRESH, GOLD, HOLDOUT, TRAINING, UNSEEN, load_gold, score
+from evals.retrieval import BLIND, COVERAGE, FRESH, GOLD, HOLDOUT, SEALED, TRAINING, UNSEEN, load_gold, score
 from ingest.markdown import parse_markdown
 from musoya.settings import ROOT
 
@@ -46,8 +46,12 @@ def training() -> list[dict]:
     return yaml.safe_load(TRAINING.read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize("path", [GOLD, HOLDOUT, UNSEEN, FRESH, BLIND],
-                         ids=["gold", "holdout", "unseen", "fresh", "blind"])
+def coverage() -> list[dict]:
+    return yaml.safe_load(COVERAGE.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("path", [GOLD, HOLDOUT, UNSEEN, FRESH, BLIND, SEALED],
+                         ids=["gold", "holdout", "unseen", "fresh", "blind", "sealed"])
 def test_evaluation_questions_are_well_formed(path):
     keys = corpus_keys()
     items = load_gold(path)
@@ -77,9 +81,10 @@ def test_gold_is_large_and_covers_every_theme():
     assert 0.05 <= styles["none"] / len(gold) <= 0.2
 
 
-@pytest.mark.parametrize("path", [HOLDOUT, UNSEEN, FRESH, BLIND], ids=["holdout", "unseen", "fresh", "blind"])
+@pytest.mark.parametrize("path", [HOLDOUT, UNSEEN, FRESH, BLIND, SEALED],
+                         ids=["holdout", "unseen", "fresh", "blind", "sealed"])
 def test_later_sets_are_apart_from_the_earlier_ones(path):
-    order = [GOLD, HOLDOUT, UNSEEN, FRESH, BLIND]
+    order = [GOLD, HOLDOUT, UNSEEN, FRESH, BLIND, SEALED]
     earlier = {folded(i["question"]) for p in order[: order.index(path)] for i in load_gold(p)}
     items = load_gold(path)
     assert len(items) >= 50
@@ -89,12 +94,12 @@ def test_later_sets_are_apart_from_the_earlier_ones(path):
 
 def test_training_pairs_resolve_and_never_repeat_an_evaluation_question():
     keys = corpus_keys()
-    pairs = training()
-    assert len(pairs) >= 300
+    pairs = training() + coverage()
+    assert len(training()) >= 300
     for pair in pairs:
         assert set(pair) == {"question", "article"}, pair
         assert pair["article"] in keys, pair
-    asked = {folded(i["question"]) for path in (GOLD, HOLDOUT, UNSEEN, FRESH, BLIND) for i in load_gold(path)}
+    asked = {folded(i["question"]) for path in (GOLD, HOLDOUT, UNSEEN, FRESH, BLIND, SEALED) for i in load_gold(path)}
     repeated = [p["question"] for p in pairs if folded(p["question"]) in asked]
     assert repeated == []
     questions = [folded(p["question"]) for p in pairs]
@@ -112,6 +117,8 @@ def test_training_leaves_articles_for_measuring_generalisation():
     gold_primaries = {i["primary"] for i in load_gold(GOLD) if i["primary"]}
     assert gold_primaries & articles.keys(), "aucun article de référence n'est appris"
     assert gold_primaries - articles.keys(), "tous les articles de référence sont appris"
+    examples_only = {p["article"] for p in coverage()}
+    assert gold_primaries - articles.keys() - examples_only, "aucun article de référence n'est resté inconnu"
 
 
 def test_folding_ignores_case_accents_and_punctuation():

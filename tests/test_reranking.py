@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from conftest import FakeDocumentEmbedder, FakeTextEmbedder, bundle, fake_vector, make_settings
-from evals.retrieval import TRAINING
+from evals.retrieval import COVERAGE, TRAINING
 from ingest.index import Index
 from ingest.sources import library
 from ingest.store import open_client
@@ -50,14 +50,22 @@ def test_weights_fitted_on_other_signals_are_refused():
 
 
 def test_the_shipped_files_were_learnt_from_the_current_training_pairs():
-    """A training pair changed without `musoya train` would leave the search on old examples."""
+    """A pair changed without `musoya train` would leave the search on old examples."""
     pairs = yaml.safe_load(TRAINING.read_text(encoding="utf-8"))
+    everything = pairs + yaml.safe_load(COVERAGE.read_text(encoding="utf-8"))
     vectors, articles, fingerprint = examples.load(examples.EXAMPLES)
-    assert fingerprint == examples.fingerprint(pairs)
-    assert articles == [p["article"] for p in pairs] and vectors.shape == (len(pairs), 384)
+    assert fingerprint == examples.fingerprint(everything)
+    voting = [everything[i]["article"] for i in examples.voting(everything)]
+    assert articles == voting and vectors.shape == (len(voting), 384)
     with np.load(adapter.ADAPTER) as data:
         assert str(data["pairs"]) == examples.fingerprint(pairs)
     assert reranking.Model.load(reranking.RERANKER).coef.shape == (len(reranking.FEATURES),)
+
+
+def test_an_article_votes_once_it_has_enough_example_questions():
+    pairs = [{"question": f"q{i}", "article": "a:1"} for i in range(examples.MIN_EXAMPLES)]
+    pairs += [{"question": "seule", "article": "b:2"}]
+    assert [pairs[i]["article"] for i in examples.voting(pairs)] == ["a:1"] * examples.MIN_EXAMPLES
 
 
 @pytest.fixture(scope="module")
