@@ -180,9 +180,10 @@ def configurations(settings: Settings, index: Index) -> dict[str, tuple[Searcher
     """Each improvement added in turn; the last one is what the app and `musoya ask` serve."""
     from ingest.themes import ThemeTagger, load_themes
 
-    embedder = partial(text_embedder, settings, lambda _: None)
+    embedder = partial(text_embedder, settings.model_copy(update={"query_encoder": None}), lambda _: None)
+    tuned = partial(text_embedder, settings, lambda _: None)  # the question encoder, when trained
     glossary = str(settings.glossary)
-    adapter = str(settings.query_adapter) if settings.query_adapter and settings.query_adapter.is_file() else None
+    encoder = settings.query_encoder and settings.query_encoder.is_file()
     vocabulary = build_vocabulary(settings)
     tagger = ThemeTagger(load_themes(settings.themes))
     plain = Searcher(index, embedder, K)
@@ -193,10 +194,10 @@ def configurations(settings: Settings, index: Index) -> dict[str, tuple[Searcher
         "hybride (RRF 50/50)": (plain, "hybrid"),
         "+ glossaire": (Searcher(index, embedder, K, **step), "hybrid"),
     }
-    if adapter:
-        chosen["dense + adaptateur"] = (Searcher(index, embedder, K, adapter=adapter), "dense")
-        step["adapter"] = adapter
-        chosen["+ adaptateur"] = (Searcher(index, embedder, K, **step), "hybrid")
+    if encoder:
+        chosen["dense + encodeur des questions"] = (Searcher(index, tuned, K), "dense")
+        embedder = tuned
+        chosen["+ encodeur des questions"] = (Searcher(index, embedder, K, **step), "hybrid")
     step["vocabulary"] = vocabulary
     chosen["+ tolérance aux fautes"] = (Searcher(index, embedder, K, **step), "hybrid")
     chosen["+ thèmes"] = (Searcher(index, embedder, K, **step, tagger=tagger), "hybrid")
@@ -204,7 +205,7 @@ def configurations(settings: Settings, index: Index) -> dict[str, tuple[Searcher
     if examples and reranker:
         chosen["+ reclassement appris (questions d’exemple)"] = (
             Searcher(index, embedder, K, **step, tagger=tagger, examples=examples, reranker=reranker), "hybrid")
-    chosen[SERVED] = (Searcher(index, embedder, K, glossary=glossary, adapter=adapter,
+    chosen[SERVED] = (Searcher(index, tuned, K, glossary=glossary,
                                dense_weight=settings.dense_weight, expand_dense=settings.expand_dense,
                                vocabulary=vocabulary if settings.spelling_tolerance else None,
                                tagger=tagger if settings.theme_boost else None,
@@ -214,8 +215,8 @@ def configurations(settings: Settings, index: Index) -> dict[str, tuple[Searcher
 
 def _same(a: Searcher, b: Searcher) -> bool:
     def knobs(s: Searcher):
-        return (s.glossary, s.adapter, s.dense_weight, s.expand_dense, s.vocabulary is None, s.tagger is None,
-                s.theme_boost, s.examples, s.reranker)
+        return (s.text_embedder_factory, s.glossary, s.dense_weight, s.expand_dense, s.vocabulary is None,
+                s.tagger is None, s.theme_boost, s.examples, s.reranker)
 
     return knobs(a) == knobs(b)
 
@@ -269,7 +270,7 @@ def markdown(report: dict) -> str:
     emb = report["embedding_alone_ms"]
     lines += ["", f"Calcul du vecteur de la question seul : p50 {emb['p50']:.0f} ms, p95 {emb['p95']:.0f} ms.",
               "recall, MRR et nDCG portent sur tous les articles pertinents ; primary@k sur l’article principal."]
-    for field, title in (("by_style", "Par style"), ("by_theme", "Par thème"), ("by_training", "Article principal et entraînement de l’adaptateur")):
+    for field, title in (("by_style", "Par style"), ("by_theme", "Par thème"), ("by_training", "Article principal et questions d’entraînement")):
         lines += ["", f"## {title} (configuration servie)", "", "| | n | primary@5 | recall@10 | mrr@10 |",
                   "|---|---:|---:|---:|---:|"]
         for name, values in served[field].items():

@@ -7,7 +7,7 @@ from haystack_integrations.components.embedders.sentence_transformers import (
     SentenceTransformersTextEmbedder,
 )
 
-from ingest.model import PREFIX_PASSAGE, PREFIX_QUERY, model_path
+from ingest.model import PREFIX_PASSAGE, PREFIX_QUERY, model_path, question_model_path
 from musoya.settings import Settings
 
 
@@ -26,7 +26,7 @@ def document_embedder(settings: Settings, announce=print) -> SentenceTransformer
 
 def text_embedder(settings: Settings, announce=print) -> SentenceTransformersTextEmbedder:
     return SentenceTransformersTextEmbedder(
-        model=model_path(settings, announce),
+        model=question_model_path(settings, announce),
         prefix=PREFIX_QUERY,
         normalize_embeddings=True,
         progress_bar=False,

@@ -13,6 +13,7 @@ holds weight j in its low nibble and weight j+16 in its high one; values are off
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -274,6 +275,57 @@ def model_path(settings: Settings, announce=print) -> str:
         announce("Préparation du modèle d’embeddings (une seule fois, environ une minute)…")
         convert(dest)
     return str(dest)
+
+
+def question_model_path(settings: Settings, announce=print) -> str:
+    """The model that embeds questions: the base one, with the learnt low-rank updates merged in.
+
+    The merged copy is built once per updates file (its hash names the folder); the articles
+    stay embedded by the base model. Without an updates file, questions use the base model.
+    """
+    base = Path(model_path(settings, announce))
+    updates = settings.query_encoder
+    if not updates or not updates.is_file():
+        return str(base)
+    digest = hashlib.sha256(updates.read_bytes()).hexdigest()[:12]
+    dest = settings.models_dir / f"{base.name}-questions-{digest}"
+    if not (dest / "modules.json").exists():
+        announce("Préparation du modèle des questions (une seule fois, quelques secondes)…")
+        merge_updates(base, updates, dest)
+        for stale in dest.parent.glob(f"{base.name}-questions-*"):  # copies merged from older updates
+            if stale != dest:
+                shutil.rmtree(stale, ignore_errors=True)
+    return str(dest)
+
+
+def merge_updates(base: Path, updates: Path, dest: Path) -> Path:
+    """Copy `base` to `dest` (atomic) with W + B·A for every layer the updates file names."""
+    from safetensors.numpy import load_file, save_file
+
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".merge-", dir=dest.parent))
+    try:
+        shutil.copytree(base, work, dirs_exist_ok=True)
+        weights = load_file(str(base / "model.safetensors"))
+        with np.load(updates) as data:
+            for key in (k for k in data.files if k.endswith(".a")):
+                layer = key[:-2]
+                target = weights.get(f"{layer}.weight")
+                delta = data[f"{layer}.b"].astype(np.float32) @ data[key].astype(np.float32)
+                if target is None or target.shape != delta.shape:
+                    raise ModelUnavailable(
+                        f"Le fichier {updates.name} ne correspond pas au modèle d’embeddings choisi : "
+                        "relancez « musoya train », ou retirez MUSOYA_QUERY_ENCODER."
+                    )
+                weights[f"{layer}.weight"] = target + delta
+        save_file(weights, str(work / "model.safetensors"), metadata={"format": "pt"})
+        if dest.exists():
+            shutil.rmtree(dest)
+        os.replace(work, dest)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return dest
 
 
 def tokenizer_file(settings: Settings, announce=print) -> str | None:

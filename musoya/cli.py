@@ -302,30 +302,24 @@ def bench(
 
 @app.command()
 def train(
-    epochs: int = typer.Option(150, help="Passes sur les paires d’entraînement (adaptateur)."),
+    epochs: int = typer.Option(6, help="Passes sur les paires d’entraînement (encodeur des questions)."),
     seed: int = typer.Option(13, help="Graine, pour un résultat reproductible."),
 ):
-    """Apprend des questions d’exemple (corpus/training.yaml, corpus/coverage.yaml) : exemples, adaptateur,
-    reclassement."""
+    """Apprend des questions d’exemple (corpus/training.yaml, corpus/coverage.yaml) : encodeur des questions,
+    exemples, reclassement."""
     import yaml
 
     from evals.retrieval import COVERAGE, TRAINING
-    from ingest.embedders import text_embedder
     from musoya.settings import get_settings
-    from search.searcher import dense_text
     from search.training import train as learn
 
     settings = get_settings()
     client = _client(settings)
     try:
-        embedder = text_embedder(settings, _say)
-        embedder.warm_up()
         pairs = yaml.safe_load(TRAINING.read_text(encoding="utf-8"))
         coverage = yaml.safe_load(COVERAGE.read_text(encoding="utf-8")) if COVERAGE.is_file() else []
-        prepare = dense_text(settings)  # learn on what the dense side will see
         bar, progress = _progress_bar()
-        report = learn(settings, client, pairs, lambda q: embedder.run(text=prepare(q))["embedding"],
-                       epochs=epochs, seed=seed, progress=progress, coverage=coverage)
+        report = learn(settings, client, pairs, epochs=epochs, seed=seed, progress=progress, coverage=coverage)
         bar.close()
     except ValueError as exc:
         _fail(str(exc))

@@ -20,7 +20,7 @@ class Settings(BaseSettings):
     themes: Path = ROOT / "corpus" / "themes.yaml"
     crossrefs: Path = ROOT / "corpus" / "crossrefs.yaml"
     missing_texts: Path = ROOT / "corpus" / "hors-corpus.yaml"  # texts not in the corpus and what they rule
-    query_adapter: Path | None = ROOT / "search" / "query_adapter.npz"  # None: plain model
+    query_encoder: Path | None = ROOT / "search" / "query_encoder.npz"  # learnt updates for questions; None: base model
     examples: Path | None = ROOT / "search" / "examples.npz"  # vectors of the training questions (musoya train)
     reranker: Path | None = ROOT / "search" / "reranker.json"  # learnt reranking (musoya train); None: fused order
     dense_weight: float = 0.5  # share of the dense list in the hybrid fusion

@@ -2,8 +2,8 @@
 
 No single list is right often enough: BM25 finds the law's words, the dense side the
 meaning, the example questions how people tell a situation. A logistic model, fitted by
-`musoya train` on the training questions (each judged by an adapter and by examples that
-never saw it), weighs a few signals per candidate article and orders them. The weights
+`musoya train` on the training questions (each judged by a question encoder and by examples
+that never saw it), weighs a few signals per candidate article and orders them. The weights
 are a small JSON file shipped with the code.
 """
 
@@ -18,13 +18,12 @@ from pathlib import Path
 import numpy as np
 from haystack import Document, component
 
-from search.adapter import load_matrix
 from search.examples import load as load_examples
 from search.fusion import articles_of
 
 RERANKER = Path(__file__).with_name("reranker.json")
-FEATURES = ("fused_rank", "sparse_rank", "dense_rank", "example_rank", "near_examples", "adapted_gap", "plain_gap",
-            "national", "voted")
+FEATURES = ("fused_rank", "sparse_rank", "dense_rank", "example_rank", "near_examples", "cosine_gap", "national",
+            "voted")
 CANDIDATES = 15  # articles of the fused list that are reranked
 VOTERS = 20  # articles of the nearest examples added as candidates
 ABSENT = 40  # the rank given to an article a list did not return
@@ -35,12 +34,12 @@ def _rank(position: int | None) -> float:
 
 
 def candidate_features(fused: list[str], sparse: list[str], dense: list[str], examples: list[str],
-                       adapted: np.ndarray, plain: np.ndarray, national: set[str]) -> tuple[list[str], np.ndarray]:
+                       cosines: dict[str, float], national: set[str]) -> tuple[list[str], np.ndarray]:
     """Candidates (the first fused articles, then the nearest examples' articles) and their signals.
 
     `examples` is the example questions' articles, nearest first (one per example);
-    `adapted` and `plain` map each candidate to its best chunk's cosine with the adapted and
-    the plain question vectors, and hold the best cosine over the corpus under the key "".
+    `cosines` maps each candidate to its best chunk's cosine with the question vector, and
+    holds the best cosine over the corpus under the key "".
     """
     fused = fused[:CANDIDATES]  # as in training, where the search returned this many articles
     voted = list(dict.fromkeys(examples))[:VOTERS]
@@ -53,8 +52,7 @@ def candidate_features(fused: list[str], sparse: list[str], dense: list[str], ex
         rows.append([*(_rank(p.get(article)) for p in positions),
                      math.log1p(min(example_rank.get(article, 100), 100)),
                      nearest.count(article),
-                     adapted.get(article, -1.0) - adapted[""],
-                     plain.get(article, -1.0) - plain[""],
+                     cosines.get(article, -1.0) - cosines[""],
                      float(article in national),
                      float(article in voted)])
     return candidates, np.asarray(rows, dtype=np.float64)
@@ -153,23 +151,19 @@ class Corpus:
 
 
 def signals(corpus: Corpus, fused: list[str], sparse: list[str], dense: list[str], example_vectors: np.ndarray,
-            example_articles: list[str], plain: np.ndarray, adapter: np.ndarray | None,
-            exclude: int | None = None) -> tuple[list[str], np.ndarray]:
-    """Everything `candidate_features` needs, from the lists and the two question vectors.
+            example_articles: list[str], vector: np.ndarray, exclude: int | None = None) -> tuple[list[str], np.ndarray]:
+    """Everything `candidate_features` needs, from the lists and the question vector.
 
     `exclude` leaves one example out (a training question must not vote for itself)."""
-    similarity = example_vectors @ plain
+    similarity = example_vectors @ vector
     if exclude is not None:
         similarity[exclude] = -np.inf
     order = np.argsort(-similarity)
     if exclude is not None:
         order = order[:-1]
     examples = [example_articles[i] for i in order]
-    adapted = plain if adapter is None else adapter @ plain
-    adapted = adapted / (np.linalg.norm(adapted) or 1.0)
     pool = list(dict.fromkeys(fused[:CANDIDATES] + list(dict.fromkeys(examples))[:VOTERS]))
-    return candidate_features(fused, sparse, dense, examples, corpus.best_cosines(adapted, pool),
-                              corpus.best_cosines(plain, pool), corpus.national)
+    return candidate_features(fused, sparse, dense, examples, corpus.best_cosines(vector, pool), corpus.national)
 
 
 def _article(doc: Document) -> str:
@@ -184,21 +178,20 @@ class LearnedReranker:
     chunk) and kept only if it passes the search filters.
     """
 
-    def __init__(self, document_store, client, examples: str, weights: str, adapter: str | None = None):
+    def __init__(self, document_store, client, examples: str, weights: str):
         self.document_store = document_store
         self.corpus = Corpus(client)
         self.example_vectors, self.example_articles, _ = load_examples(Path(examples))
         self.model = Model.load(Path(weights))
-        self.adapter = load_matrix(Path(adapter)) if adapter else None
 
     @component.output_types(documents=list[Document], best_example=float)
     def run(self, documents: list[Document], sparse_articles: list[str], dense_articles: list[str],
             vector: np.ndarray, collection: str, filters: dict | None = None):
-        plain = np.asarray(vector, dtype=np.float32)
+        vector = np.asarray(vector, dtype=np.float32)
         corpus = self.corpus.load(collection)
         fused = articles_of(documents)
         candidates, rows = signals(corpus, fused, sparse_articles, dense_articles, self.example_vectors,
-                                   self.example_articles, plain, self.adapter)
+                                   self.example_articles, vector)
         scores = dict(zip(candidates, self.model.scores(rows)))
         floor = min(scores.values(), default=0.0)
         for position, article in enumerate(a for a in fused if a not in scores):
@@ -211,7 +204,7 @@ class LearnedReranker:
                   *(d for d in corpus.first_chunks_of(extra, self.document_store) if _passes(filters, d))]
         ranked = sorted((replace(d, score=float(scores[_article(d)])) for d in chunks), key=lambda d: d.score,
                         reverse=True)
-        best_example = float(np.max(self.example_vectors @ plain)) if len(self.example_vectors) else 0.0
+        best_example = float(np.max(self.example_vectors @ vector)) if len(self.example_vectors) else 0.0
         return {"documents": ranked, "best_example": best_example}
 
 

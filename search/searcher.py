@@ -15,7 +15,6 @@ from haystack_integrations.components.retrievers.qdrant import (
 
 from ingest.index import Index
 from ingest.sparse import FrenchSparseTextEmbedder
-from search.adapter import QueryAdapter
 from search.expansion import QueryExpander
 from search.fusion import ThemeBoost, WeightedFusion, articles_of
 from search.grouping import ArticleGrouper, Hit
@@ -96,9 +95,8 @@ class Searcher:
     """
 
     def __init__(self, index: Index, text_embedder_factory, top_k: int = 10, glossary: str | None = None,
-                 adapter: str | None = None, dense_weight: float = 0.5, expand_dense: bool = False,
-                 vocabulary=None, tagger=None, theme_boost: float = 1.0, examples: str | None = None,
-                 reranker: str | None = None):
+                 dense_weight: float = 0.5, expand_dense: bool = False, vocabulary=None, tagger=None,
+                 theme_boost: float = 1.0, examples: str | None = None, reranker: str | None = None):
         self.index = index
         self.examples = examples  # training questions' vectors: their articles join the candidates
         self.reranker = reranker  # learnt weights ordering the candidates (needs the examples)
@@ -106,7 +104,6 @@ class Searcher:
         self.theme_boost = theme_boost
         self.vocabulary = vocabulary  # corpus words: unknown (misspelt) words reach their neighbours
         self.glossary = glossary
-        self.adapter = adapter
         self.dense_weight = dense_weight
         self.expand_dense = expand_dense
         self.text_embedder_factory = text_embedder_factory  # a component joins one pipeline only
@@ -140,12 +137,7 @@ class Searcher:
         if mode in ("hybrid", "dense"):
             pipeline.add_component("dense", CachedTextEmbedder(self.text_embedder_factory()))
             pipeline.add_component("dense_retriever", VectorRetriever(store))
-            if self.adapter:
-                pipeline.add_component("adapter", QueryAdapter(self.adapter))
-                pipeline.connect("dense.vector", "adapter.vector")
-                pipeline.connect("adapter.vector", "dense_retriever.vector")
-            else:
-                pipeline.connect("dense.vector", "dense_retriever.vector")
+            pipeline.connect("dense.vector", "dense_retriever.vector")
             lists.append("dense")
         if mode in ("hybrid", "sparse"):
             pipeline.add_component("sparse", FrenchSparseTextEmbedder())
@@ -167,8 +159,7 @@ class Searcher:
             pipeline.connect(ranked, "themes.documents")
             ranked = "themes.documents"
         if self._reranks(mode):
-            pipeline.add_component("reranker", LearnedReranker(store, self.index.client, self.examples, self.reranker,
-                                                               self.adapter))
+            pipeline.add_component("reranker", LearnedReranker(store, self.index.client, self.examples, self.reranker))
             pipeline.connect("dense.vector", "reranker.vector")
             pipeline.connect("fusion.sparse_articles", "reranker.sparse_articles")
             pipeline.connect("fusion.dense_articles", "reranker.dense_articles")
@@ -249,7 +240,6 @@ def open_searcher(settings, client, announce=print) -> Searcher:
     from ingest.embedders import text_embedder
 
     glossary = str(settings.glossary) if settings.glossary.is_file() else None
-    adapter = str(settings.query_adapter) if settings.query_adapter and settings.query_adapter.is_file() else None
     vocabulary = build_vocabulary(settings) if settings.spelling_tolerance else None
     tagger = None
     if settings.theme_boost and settings.themes.is_file():
@@ -258,5 +248,5 @@ def open_searcher(settings, client, announce=print) -> Searcher:
         tagger = ThemeTagger(load_themes(settings.themes))
     examples, reranker = (str(p) if p and p.is_file() else None for p in (settings.examples, settings.reranker))
     return Searcher(Index(settings, client), partial(text_embedder, settings, announce), settings.top_k, glossary,
-                    adapter, settings.dense_weight, settings.expand_dense, vocabulary, tagger, settings.theme_boost,
+                    settings.dense_weight, settings.expand_dense, vocabulary, tagger, settings.theme_boost,
                     examples, reranker)

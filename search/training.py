@@ -1,12 +1,12 @@
 """`musoya train`: what the search learns from the team's example questions.
 
-Three things, against the serving index: the examples' vectors (corpus/training.yaml and
-corpus/coverage.yaml), the query adapter and the reranker's weights. The last two learn from
-training.yaml only, questions written the way people ask theirs: fitted on every article's
-questions (coverage's legal wording included), the adapter and the reranker both did worse on
-the evaluation sets. The reranker must learn from questions judged as unseen ones will be, so
-each training question is searched with an adapter fitted on the other folds and never votes
-for itself.
+Three things, against the serving index: the question encoder's updates (search/encoder.py),
+the examples' vectors (corpus/training.yaml and corpus/coverage.yaml) and the reranker's
+weights. The encoder and the reranker learn from training.yaml only, questions written the
+way people ask theirs: fitted on every article's questions (coverage's legal wording
+included), both did worse on the evaluation sets. The reranker must learn from questions
+judged as unseen ones will be, so each training question is searched with an encoder fitted
+on the other folds and never votes for itself.
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ from pathlib import Path
 import numpy as np
 
 from ingest.index import Index
-from search import adapter, examples, reranking
-from search.searcher import open_searcher
+from ingest.model import PREFIX_QUERY, merge_updates, model_path
+from search import encoder, examples, reranking
+from search.searcher import dense_text, open_searcher
 
 FOLDS = 5
 
@@ -36,22 +37,14 @@ class TrainingReport:
     example_articles: int
 
 
-def train(settings, client, pairs: list[dict], embed, epochs: int = 150, seed: int = 13, progress=None,
+def train(settings, client, pairs: list[dict], epochs: int = encoder.EPOCHS, seed: int = 13, progress=None,
           out_dir: Path = Path(__file__).parent, coverage: list[dict] = ()) -> TrainingReport:
-    """`embed(question)` returns the plain vector the dense side computes for it."""
     started = time.perf_counter()
     step = progress or (lambda done, total, label: None)
+    prepare = dense_text(settings)  # learn on what the dense side will see
     everything = list(pairs) + list(coverage)
     voters = examples.voting(everything)
-    needed = sorted(set(range(len(pairs))) | set(voters))
-    computed = {}
-    for i in needed:
-        computed[i] = embed(everything[i]["question"])
-        step(len(computed), len(needed), "vecteurs des exemples")
-    vectors = np.asarray([computed[i] for i in range(len(pairs))], dtype=np.float32)
-    voting_vectors = np.asarray([computed[i] for i in voters], dtype=np.float32).reshape(len(voters), vectors.shape[1])
     voting_articles = [everything[i]["article"] for i in voters]
-    examples.save([everything[i] for i in voters], voting_vectors, out_dir / examples.EXAMPLES.name, source=everything)
     as_voter = {i: k for k, i in enumerate(voters)}
 
     corpus = reranking.Corpus(client).load(Index(settings, client).serving())
@@ -59,35 +52,54 @@ def train(settings, client, pairs: list[dict], embed, epochs: int = 150, seed: i
     kept = [i for i, p in enumerate(pairs) if p["article"] in index]
     if not kept:
         raise ValueError("Aucune paire d’entraînement ne correspond à un article de l’index.")
-
-    def fit_adapter(questions: list[int]) -> np.ndarray:
-        weight, _ = adapter.fit(vectors[questions], [index[pairs[i]["article"]] for i in questions], corpus.vectors,
-                                corpus.owner, epochs=epochs, seed=seed)
-        return weight
-
-    adapter.save(fit_adapter(kept), [pairs[i] for i in kept], out_dir / adapter.ADAPTER.name, epochs, seed)
-    fold = np.random.default_rng(seed).integers(0, FOLDS, len(pairs))
+    base = model_path(settings)
+    questions = [prepare(p["question"]) for p in pairs]
+    folds = np.random.default_rng(seed).integers(0, FOLDS, len(pairs))
     rows, labels, found = [], [], 0
+
+    def fit(chosen: list[int], out: Path, label: str) -> Path:
+        updates = encoder.fit(base, [questions[i] for i in chosen], [index[pairs[i]["article"]] for i in chosen],
+                              corpus.vectors, corpus.owner, epochs=epochs, seed=seed,
+                              progress=lambda done, total: step(done, total, label))
+        return encoder.save(updates, [pairs[i] for i in chosen], out, epochs, seed)
+
+    def embedder_for(model: str):
+        """The question vectors `model` gives, as the dense side computes them (prefix, normalised)."""
+        from sentence_transformers import SentenceTransformer
+
+        encode = SentenceTransformer(model, device="cpu", local_files_only=True).encode
+        return lambda texts: encode([PREFIX_QUERY + t for t in texts], batch_size=32, normalize_embeddings=True,
+                                    convert_to_numpy=True).astype(np.float32)
+
     with tempfile.TemporaryDirectory() as folder:
         for f in range(FOLDS):
-            weight = fit_adapter([i for i in kept if fold[i] != f])
-            path = Path(folder) / f"adapter-{f}.npz"
-            np.savez(path, weight=weight)
-            searcher = open_searcher(settings.model_copy(update={"query_adapter": path, "reranker": None}), client,
-                                     announce=lambda _: None)
-            for i in (i for i in kept if fold[i] == f):
+            updates = fit([i for i in kept if folds[i] != f], Path(folder) / f"fold-{f}.npz",
+                          f"encodeur, pli {f + 1}/{FOLDS}")
+            merged = merge_updates(Path(base), updates, Path(folder) / f"model-{f}")  # loaded models are cached by path
+            embed = embedder_for(str(merged))
+            voting_vectors = embed([prepare(everything[i]["question"]) for i in voters])
+            held_out = [i for i in kept if folds[i] == f]
+            held_vectors = dict(zip(held_out, embed([questions[i] for i in held_out])))
+            searcher = open_searcher(settings.model_copy(update={"model": str(merged), "query_encoder": None,
+                                                                 "reranker": None}), client, announce=lambda _: None)
+            for i in held_out:
                 result = searcher.search(pairs[i]["question"], top_k=reranking.CANDIDATES)
                 candidates, signals = reranking.signals(
                     corpus, [f"{h.instrument}:{h.key}" for h in result.hits], result.ranked.get("sparse", []),
-                    result.ranked.get("dense", []), voting_vectors, voting_articles, vectors[i],
-                    weight.astype(np.float32), exclude=as_voter.get(i))
+                    result.ranked.get("dense", []), voting_vectors, voting_articles, held_vectors[i],
+                    exclude=as_voter.get(i))
                 rows.append(signals)
                 labels += [c == pairs[i]["article"] for c in candidates]
                 found += pairs[i]["article"] in candidates
                 step(len(rows), len(kept), "questions cherchées pour le reclassement")
+        out = fit(kept, out_dir / encoder.ENCODER.name, "encodeur des questions")
+        embed = embedder_for(str(merge_updates(Path(base), out, Path(folder) / "final")))
+        vectors = embed([prepare(everything[i]["question"]) for i in voters])
+        step(1, 1, "vecteurs des exemples")
+    examples.save([everything[i] for i in voters], vectors,
+                  out_dir / examples.EXAMPLES.name, source=everything)
     weights = reranking.fit(np.vstack(rows), np.asarray(labels))
     reranking.save(weights, out_dir / reranking.RERANKER.name)
     return TrainingReport(len(kept), len({pairs[i]["article"] for i in kept}),
                           sorted({p["article"] for p in pairs if p["article"] not in index}),
                           time.perf_counter() - started, found / len(kept), len(voters), len(set(voting_articles)))
-

@@ -1,9 +1,8 @@
 """The answer card over a real embedded Qdrant with the fake embedder: verbatim quotes,
-highlights as offsets, related provisions, themes, and the fusion/adapter/judge parts."""
+highlights as offsets, related provisions, themes, and the fusion and judge parts."""
 
 import json
 
-import numpy as np
 import pytest
 from haystack import Document
 from hypothesis import HealthCheck, given, settings
@@ -16,7 +15,6 @@ from ingest.store import open_client
 from ingest.themes import ThemeTagger, load_themes
 from musoya.settings import ROOT
 from search import answerability
-from search.adapter import QueryAdapter, fit
 from search.answer import Answerer
 from search.crossrefs import load_crossrefs
 from search.fusion import WeightedFusion
@@ -138,23 +136,6 @@ def test_weighted_fusion_follows_its_weight():
     assert [d.id for d in WeightedFusion(0.1).run([a, b], [b, a])["documents"]] == ["b", "a"]
     with pytest.raises(ValueError):
         WeightedFusion(1.5)
-
-
-def test_adapter_learns_to_pull_questions_to_their_article(tmp_path):
-    rng = np.random.default_rng(0)
-    chunks = rng.normal(size=(40, 16)).astype(np.float32)
-    chunks /= np.linalg.norm(chunks, axis=1, keepdims=True)
-    targets = list(range(0, 40, 2))
-    # Questions sit near the *next* chunk: without adaptation they point at the wrong article.
-    queries = chunks[[t + 1 for t in targets]] + 0.05 * rng.normal(size=(len(targets), 16)).astype(np.float32)
-    weight, _ = fit(queries, targets, chunks, np.arange(40), epochs=300, regularisation=0.001)
-    before = np.mean(np.argmax(queries @ chunks.T, axis=1) == targets)
-    adapted = queries @ weight.T
-    after = np.mean(np.argmax(adapted @ chunks.T, axis=1) == targets)
-    assert before == 0.0 and after >= 0.9
-    np.savez(tmp_path / "a.npz", weight=weight)
-    out = QueryAdapter(str(tmp_path / "a.npz")).run(vector=queries[0])["vector"]
-    assert abs(np.linalg.norm(out) - 1.0) < 1e-5
 
 
 def test_judge_fit_separates_what_its_signals_separate():

@@ -54,3 +54,32 @@ def test_the_model_ranks_a_plain_question_to_its_article(models):
         "passage: Le Président de la République est élu au suffrage universel direct.",
     ], normalize_embeddings=True)
     assert int(np.argmax(passages @ question[0])) == 0
+
+
+def test_learnt_updates_move_questions_towards_their_articles(real_model_path, tmp_path):
+    from sentence_transformers import SentenceTransformer
+
+    from ingest.model import ModelUnavailable, question_model_path
+    from musoya.settings import Settings
+    from search import encoder
+
+    base = SentenceTransformer(real_model_path, device="cpu")
+    articles = base.encode(["passage: " + t for t in TEXTS[:3]], normalize_embeddings=True)
+    # Each question is taught the article it is *least* like: only learning can get it there.
+    questions = ["on veut exciser ma fille", "le vol de mon téléphone", "élection du président"]
+    before = base.encode(["query: " + q for q in questions], normalize_embeddings=True) @ articles.T
+    targets = [int(i) for i in np.argmin(before, axis=1)]
+    updates = encoder.fit(real_model_path, questions, targets, articles, np.arange(3), epochs=30, lr=2e-3)
+    settings = Settings(data_dir=tmp_path, model=real_model_path, query_encoder=tmp_path / "encoder.npz",
+                        _env_file=None)
+    encoder.save(updates, [{"question": q, "article": str(t)} for q, t in zip(questions, targets)],
+                 settings.query_encoder)
+    merged = question_model_path(settings, announce=lambda _: None)
+    assert merged != real_model_path and question_model_path(settings) == merged  # built once
+    after = SentenceTransformer(merged, device="cpu").encode(["query: " + q for q in questions],
+                                                             normalize_embeddings=True) @ articles.T
+    assert [int(i) for i in np.argmax(after, axis=1)] == targets
+    np.savez(settings.query_encoder, **{"encoder.layer.0.output.dense.a": np.zeros((8, 5), np.float16),
+                                        "encoder.layer.0.output.dense.b": np.zeros((5, 8), np.float16)})
+    with pytest.raises(ModelUnavailable, match="ne correspond pas"):
+        question_model_path(settings, announce=lambda _: None)

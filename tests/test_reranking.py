@@ -12,24 +12,22 @@ from evals.retrieval import COVERAGE, TRAINING
 from ingest.index import Index
 from ingest.sources import library
 from ingest.store import open_client
-from search import adapter, examples, reranking
+from search import encoder, examples, reranking
 from search.searcher import Searcher
 
 
 def test_candidates_are_the_fused_articles_then_the_examples_articles():
-    plain = {"": 0.9, "a:1": 0.9, "b:2": 0.7, "c:3": 0.5}
-    adapted = {"": 0.8, "a:1": 0.6, "b:2": 0.8, "c:3": 0.4}
+    cosines = {"": 0.9, "a:1": 0.9, "b:2": 0.7, "c:3": 0.5}
     candidates, rows = reranking.candidate_features(
         fused=["a:1", "b:2"], sparse=["b:2"], dense=["a:1", "b:2"], examples=["c:3", "c:3", "a:1"],
-        adapted=adapted, plain=plain, national={"c:3"})
+        cosines=cosines, national={"c:3"})
     assert candidates == ["a:1", "b:2", "c:3"]
     signal = {c: dict(zip(reranking.FEATURES, row)) for c, row in zip(candidates, rows)}
     assert signal["a:1"]["fused_rank"] == math.log1p(1) and signal["a:1"]["sparse_rank"] == math.log1p(reranking.ABSENT)
     assert signal["c:3"]["fused_rank"] == math.log1p(reranking.ABSENT)
     assert signal["c:3"]["example_rank"] == math.log1p(1) and signal["c:3"]["near_examples"] == 2
     assert signal["b:2"]["example_rank"] == math.log1p(100) and signal["b:2"]["voted"] == 0.0
-    assert signal["a:1"]["plain_gap"] == 0.0 and signal["b:2"]["adapted_gap"] == 0.0
-    assert signal["c:3"]["plain_gap"] == pytest.approx(-0.4)
+    assert signal["a:1"]["cosine_gap"] == 0.0 and signal["c:3"]["cosine_gap"] == pytest.approx(-0.4)
     assert signal["c:3"]["national"] == 1.0 and signal["a:1"]["national"] == 0.0
 
 
@@ -57,7 +55,7 @@ def test_the_shipped_files_were_learnt_from_the_current_training_pairs():
     assert fingerprint == examples.fingerprint(everything)
     voting = [everything[i]["article"] for i in examples.voting(everything)]
     assert articles == voting and vectors.shape == (len(voting), 384)
-    with np.load(adapter.ADAPTER) as data:
+    with np.load(encoder.ENCODER) as data:
         assert str(data["pairs"]) == examples.fingerprint(pairs)
     assert reranking.Model.load(reranking.RERANKER).coef.shape == (len(reranking.FEATURES),)
 
