@@ -108,3 +108,12 @@ def test_more_results_than_candidates_keep_the_fused_order_after_them(library_wi
     hits = library_with_examples.search("égalité des femmes et des hommes", top_k=30).hits
     assert len(hits) == 30 and len({(h.instrument, h.key) for h in hits}) == 30
     assert hits[0].score >= hits[-1].score
+
+
+def test_an_article_both_lists_put_first_stays_first(library_with_examples):
+    """The examples know only the articles they were written for: the law's own words still win."""
+    question = "les mêmes conditions d’orientation professionnelle, d’accès aux études et d’obtention de diplômes"
+    result = library_with_examples.search(question)
+    assert result.ranked["sparse"][0] == result.ranked["dense"][0] == "un-cedef-1979:10"
+    assert (result.hits[0].instrument, result.hits[0].article) == ("un-cedef-1979", "10")
+    assert ("un-cde-1989", "28") in {(h.instrument, h.article) for h in result.hits}  # the example still counts
