@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ingest.model import PREFIX_QUERY
 from search.examples import fingerprint
 
 ENCODER = Path(__file__).with_name("query_encoder.npz")
@@ -70,7 +71,7 @@ def fit(model_dir: str, questions: list[str], targets: list[int], chunks: np.nda
     owner = torch.from_numpy(np.asarray(chunk_article)).long()
     n_articles = int(owner.max()) + 1
     y = torch.tensor(targets)
-    texts = ["query: " + q for q in questions]
+    texts = [PREFIX_QUERY + q for q in questions]
     steps = epochs * math.ceil(len(texts) / batch)
     optimiser = torch.optim.AdamW(trainable, lr=lr, weight_decay=0.0)
     schedule = torch.optim.lr_scheduler.LambdaLR(  # short warm-up, then linear decay
