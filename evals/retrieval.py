@@ -6,6 +6,7 @@
     musoya eval --jeu fresh     written late, by someone who read only the corpus and its list of sources
     musoya eval --jeu blind     written last the same way, measured once on the final configuration
     musoya eval --jeu sealed    written after blind had been used, the same way, measured once at the end
+    musoya eval --jeu final     written the same way after sealed had been used, measured once at the end
 
 Needs the full index (`musoya ingest`). Writes evals/results/retrieval[-SET].json and .md.
 Questions whose `primary` is null have no answer in the corpus: they do not enter the
@@ -42,7 +43,9 @@ UNSEEN = ROOT / "evals" / "unseen.yaml"
 FRESH = ROOT / "evals" / "fresh.yaml"
 BLIND = ROOT / "evals" / "blind.yaml"
 SEALED = ROOT / "evals" / "sealed.yaml"
-SETS = {"gold": GOLD, "holdout": HOLDOUT, "unseen": UNSEEN, "fresh": FRESH, "blind": BLIND, "sealed": SEALED}
+FINAL = ROOT / "evals" / "final.yaml"
+SETS = {"gold": GOLD, "holdout": HOLDOUT, "unseen": UNSEEN, "fresh": FRESH, "blind": BLIND, "sealed": SEALED,
+        "final": FINAL}
 TRAINING = ROOT / "corpus" / "training.yaml"
 COVERAGE = ROOT / "corpus" / "coverage.yaml"
 RESULTS = ROOT / "evals" / "results"

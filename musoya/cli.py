@@ -263,8 +263,8 @@ def parse(file: Path, as_json: bool = typer.Option(False, "--json", help="Sortie
 
 @app.command(name="eval")
 def evaluate(jeu: str = typer.Option("gold", "--jeu", help="gold (réglages), holdout (gardé à part jusqu’à la fin "
-                                                          "des réglages), unseen (écrit après les réglages), fresh, blind ou sealed (écrits "
-                                                          "en dernier, sans voir les données du projet).")):
+                                                          "des réglages), unseen (écrit après les réglages), fresh, blind, sealed ou final "
+                                                          "(écrits en dernier, sans voir les données du projet).")):
     """Mesure la qualité de la recherche sur un jeu de questions de référence (evals/*.yaml)."""
     from evals.retrieval import SETS, markdown, run
     from musoya.settings import get_settings
@@ -302,7 +302,7 @@ def bench(
 
 @app.command()
 def train(
-    epochs: int = typer.Option(6, help="Passes sur les paires d’entraînement (encodeur des questions)."),
+    epochs: int = typer.Option(4, help="Passes sur les paires d’entraînement (encodeur des questions)."),
     seed: int = typer.Option(13, help="Graine, pour un résultat reproductible."),
 ):
     """Apprend des questions d’exemple (corpus/training.yaml, corpus/coverage.yaml) : encodeur des questions,
