@@ -302,7 +302,8 @@ def bench(
 
 @app.command()
 def train(
-    epochs: int = typer.Option(4, help="Passes sur les paires d’entraînement (encodeur des questions)."),
+    epochs: int | None = typer.Option(None, help="Passes sur les paires d’entraînement (encodeur des questions ; "
+                                                 "par défaut, celles du réglage livré)."),
     seed: int = typer.Option(13, help="Graine, pour un résultat reproductible."),
 ):
     """Apprend des questions d’exemple (corpus/training.yaml, corpus/coverage.yaml) : encodeur des questions,
@@ -311,6 +312,7 @@ def train(
 
     from evals.retrieval import COVERAGE, TRAINING
     from musoya.settings import get_settings
+    from search import encoder
     from search.training import train as learn
 
     settings = get_settings()
@@ -319,7 +321,8 @@ def train(
         pairs = yaml.safe_load(TRAINING.read_text(encoding="utf-8"))
         coverage = yaml.safe_load(COVERAGE.read_text(encoding="utf-8")) if COVERAGE.is_file() else []
         bar, progress = _progress_bar()
-        report = learn(settings, client, pairs, epochs=epochs, seed=seed, progress=progress, coverage=coverage)
+        report = learn(settings, client, pairs, epochs=epochs or encoder.EPOCHS, seed=seed, progress=progress,
+                       coverage=coverage)
         bar.close()
     except ValueError as exc:
         _fail(str(exc))
