@@ -21,6 +21,7 @@ import json
 import statistics
 import time
 from collections import defaultdict
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
@@ -44,13 +45,15 @@ FRESH = ROOT / "evals" / "fresh.yaml"
 BLIND = ROOT / "evals" / "blind.yaml"
 SEALED = ROOT / "evals" / "sealed.yaml"
 FINAL = ROOT / "evals" / "final.yaml"
+RESERVE = ROOT / "evals" / "reserve.yaml"
 SETS = {"gold": GOLD, "holdout": HOLDOUT, "unseen": UNSEEN, "fresh": FRESH, "blind": BLIND, "sealed": SEALED,
-        "final": FINAL}
+        "final": FINAL, "reserve": RESERVE}
 TRAINING = ROOT / "corpus" / "training.yaml"
 COVERAGE = ROOT / "corpus" / "coverage.yaml"
 RESULTS = ROOT / "evals" / "results"
 K = 10
 SERVED = "configuration servie"
+HIDDEN = "servie, sans les exemples de l’article attendu"
 METRICS = ["primary@1", "primary@5", "primary@10", "recall@10", "mrr@10", "ndcg@10"]
 
 
@@ -224,6 +227,23 @@ def _same(a: Searcher, b: Searcher) -> bool:
     return knobs(a) == knobs(b)
 
 
+@contextmanager
+def _examples_hidden(searcher: Searcher):
+    """`hide(article)` leaves that article's example questions out of the served search until the end:
+    the article is then searched as one without examples (a text the user adds, a new article)."""
+    reranker = searcher._pipeline("hybrid").get_component("reranker")
+    vectors, articles = reranker.example_vectors, reranker.example_articles
+
+    def hide(article: str) -> None:
+        kept = [i for i, a in enumerate(articles) if a != article]
+        reranker.example_vectors, reranker.example_articles = vectors[kept], [articles[i] for i in kept]
+
+    try:
+        yield hide
+    finally:
+        reranker.example_vectors, reranker.example_articles = vectors, articles
+
+
 def run(settings: Settings, client, set_name: str = "gold") -> dict:
     gold = load_gold(SETS[set_name])
     trained = trained_articles()
@@ -244,6 +264,15 @@ def run(settings: Settings, client, set_name: str = "gold") -> dict:
         rows, signals = run_configuration(searcher, gold, mode, missing)
         report["configurations"][name] = summarise(rows, trained)
         signals_of[name] = signals
+    served_searcher = configs[SERVED][0]
+    if served_searcher.reranker:
+        query_cache.clear()
+        with _examples_hidden(served_searcher) as hide:
+            rows = []
+            for item in (g for g in gold if g["primary"]):
+                hide(item["primary"])
+                rows += run_configuration(served_searcher, [item], "hybrid")[0]
+        report["configurations"][HIDDEN] = summarise(rows, trained)
     served = signals_of[SERVED]
     report["nothing_found"] = judge_report(served, refit=set_name == "gold")
     p50, p95 = embedding_latency(settings, [g["question"] for g in gold])

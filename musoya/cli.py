@@ -263,8 +263,8 @@ def parse(file: Path, as_json: bool = typer.Option(False, "--json", help="Sortie
 
 @app.command(name="eval")
 def evaluate(jeu: str = typer.Option("gold", "--jeu", help="gold (réglages), holdout (gardé à part jusqu’à la fin "
-                                                          "des réglages), unseen (écrit après les réglages), fresh, blind, sealed ou final "
-                                                          "(écrits en dernier, sans voir les données du projet).")):
+                                                          "des réglages), unseen (écrit après les réglages), fresh, blind, sealed, final "
+                                                          "ou reserve (écrits en dernier, sans voir les données du projet).")):
     """Mesure la qualité de la recherche sur un jeu de questions de référence (evals/*.yaml)."""
     from evals.retrieval import SETS, markdown, run
     from musoya.settings import get_settings
@@ -305,6 +305,9 @@ def train(
     epochs: int | None = typer.Option(None, help="Passes sur les paires d’entraînement (encodeur des questions ; "
                                                  "par défaut, celles du réglage livré)."),
     seed: int = typer.Option(13, help="Graine, pour un résultat reproductible."),
+    examples_only: bool = typer.Option(False, "--exemples-seulement",
+                                       help="Recalcule seulement les vecteurs des exemples, avec l’encodeur livré "
+                                            "(après un ajout à corpus/coverage.yaml ; quelques minutes)."),
 ):
     """Apprend des questions d’exemple (corpus/training.yaml, corpus/coverage.yaml) : encodeur des questions,
     exemples, reclassement."""
@@ -313,21 +316,28 @@ def train(
     from evals.retrieval import COVERAGE, TRAINING
     from musoya.settings import get_settings
     from search import encoder
+    from search.training import refresh_examples
     from search.training import train as learn
 
     settings = get_settings()
-    client = _client(settings)
+    client = None if examples_only else _client(settings)
     try:
         pairs = yaml.safe_load(TRAINING.read_text(encoding="utf-8"))
         coverage = yaml.safe_load(COVERAGE.read_text(encoding="utf-8")) if COVERAGE.is_file() else []
         bar, progress = _progress_bar()
+        if examples_only:
+            voters, articles = refresh_examples(settings, pairs, coverage, progress=progress)
+            bar.close()
+            typer.echo(f"{voters} questions d’exemple font remonter {articles} articles.")
+            return
         report = learn(settings, client, pairs, epochs=epochs or encoder.EPOCHS, seed=seed, progress=progress,
                        coverage=coverage)
         bar.close()
     except ValueError as exc:
         _fail(str(exc))
     finally:
-        client.close()
+        if client:
+            client.close()
     typer.echo(f"Appris sur {report.pairs} paires ({report.articles} articles) en {report.seconds:.0f} s ; "
                f"l’article attendu est parmi les candidats reclassés pour {report.candidates_found:.0%} des questions ; "
                f"{report.examples} questions d’exemple font remonter {report.example_articles} articles.")

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ingest.index import Index
-from ingest.model import PREFIX_QUERY, merge_updates, model_path
+from ingest.model import PREFIX_QUERY, merge_updates, model_path, question_model_path
 from search import encoder, examples, reranking
 from search.searcher import dense_text, open_searcher
 
@@ -36,6 +36,15 @@ class TrainingReport:
     candidates_found: float  # share of training questions whose article is among the reranked candidates
     examples: int  # questions that vote (training and coverage), on `example_articles` articles
     example_articles: int
+
+
+def _embedder(model: str):
+    """The question vectors `model` gives, as the dense side computes them (prefix, normalised)."""
+    from sentence_transformers import SentenceTransformer
+
+    encode = SentenceTransformer(model, device="cpu", local_files_only=True).encode
+    return lambda texts: encode([PREFIX_QUERY + t for t in texts], batch_size=32, normalize_embeddings=True,
+                                convert_to_numpy=True).astype(np.float32)
 
 
 def train(settings, client, pairs: list[dict], epochs: int = encoder.EPOCHS, seed: int = 13, progress=None,
@@ -64,20 +73,12 @@ def train(settings, client, pairs: list[dict], epochs: int = encoder.EPOCHS, see
                               progress=lambda done, total: step(done, total, label))
         return encoder.save(updates, [pairs[i] for i in chosen], out, epochs, seed)
 
-    def embedder_for(model: str):
-        """The question vectors `model` gives, as the dense side computes them (prefix, normalised)."""
-        from sentence_transformers import SentenceTransformer
-
-        encode = SentenceTransformer(model, device="cpu", local_files_only=True).encode
-        return lambda texts: encode([PREFIX_QUERY + t for t in texts], batch_size=32, normalize_embeddings=True,
-                                    convert_to_numpy=True).astype(np.float32)
-
     with tempfile.TemporaryDirectory() as folder:
         for f in range(FOLDS):
             updates = fit([i for i in kept if folds[i] != f], Path(folder) / f"fold-{f}.npz",
                           f"encodeur, pli {f + 1}/{FOLDS}")
             merged = merge_updates(Path(base), updates, Path(folder) / f"model-{f}")  # loaded models are cached by path
-            embed = embedder_for(str(merged))
+            embed = _embedder(str(merged))
             voting_vectors = embed([prepare(everything[i]["question"]) for i in voters])
             held_out = [i for i in kept if folds[i] == f]
             held_vectors = dict(zip(held_out, embed([questions[i] for i in held_out])))
@@ -94,7 +95,7 @@ def train(settings, client, pairs: list[dict], epochs: int = encoder.EPOCHS, see
                 found += pairs[i]["article"] in candidates
                 step(len(rows), len(kept), "questions cherchées pour le reclassement")
         out = fit(kept, out_dir / encoder.ENCODER.name, "encodeur des questions")
-        embed = embedder_for(str(merge_updates(Path(base), out, Path(folder) / "final")))
+        embed = _embedder(str(merge_updates(Path(base), out, Path(folder) / "final")))
         vectors = embed([prepare(everything[i]["question"]) for i in voters])
         step(1, 1, "vecteurs des exemples")
     examples.save([everything[i] for i in voters], vectors,
@@ -104,3 +105,32 @@ def train(settings, client, pairs: list[dict], epochs: int = encoder.EPOCHS, see
     return TrainingReport(len(kept), len({pairs[i]["article"] for i in kept}),
                           sorted({p["article"] for p in pairs if p["article"] not in index}),
                           time.perf_counter() - started, found / len(kept), len(voters), len(set(voting_articles)))
+
+
+def refresh_examples(settings, pairs: list[dict], coverage: list[dict] = (), progress=None,
+                     out_dir: Path = Path(__file__).parent) -> tuple[int, int]:
+    """Only the examples' vectors, embedded by the shipped question encoder: for questions added to
+    coverage.yaml, which only vote, a few minutes instead of a full `musoya train`.
+
+    The encoder and the reranker keep what they learnt from training.yaml, so its pairs must be
+    those they learnt from. Returns the number of voting questions and of their articles.
+    """
+    step = progress or (lambda done, total, label: None)
+    with np.load(settings.query_encoder) as data:
+        if str(data["pairs"]) != examples.fingerprint(list(pairs)):
+            raise ValueError("corpus/training.yaml a changé depuis le dernier apprentissage : lancez « musoya train » "
+                             "(encodeur, exemples et reclassement), pas seulement les exemples.")
+    prepare = dense_text(settings)
+    everything = list(pairs) + list(coverage)
+    voters = examples.voting(everything)
+    if not voters:
+        raise ValueError("Aucun article n’a assez de questions d’exemple pour voter.")
+    embed = _embedder(question_model_path(settings, announce=lambda _: None))
+    texts = [prepare(everything[i]["question"]) for i in voters]
+    batch, vectors = 256, []
+    for start in range(0, len(texts), batch):
+        vectors.append(embed(texts[start:start + batch]))
+        step(min(start + batch, len(texts)), len(texts), "vecteurs des exemples")
+    examples.save([everything[i] for i in voters], np.vstack(vectors),
+                  out_dir / examples.EXAMPLES.name, source=everything)
+    return len(voters), len({everything[i]["article"] for i in voters})

@@ -92,3 +92,28 @@ def test_training_learns_encoder_examples_and_reranker_that_the_search_then_uses
                             client, announce=lambda _: None)
     hits = trained.search(pairs[0]["question"], top_k=5).hits
     assert pairs[0]["article"] in {f"{h.instrument}:{h.key}" for h in hits}
+
+
+def test_examples_alone_are_refreshed_with_the_shipped_encoder(real_model_path, tmp_path):
+    """`musoya train --exemples-seulement`: the shipped vectors again, in minutes, for the same pairs."""
+    import yaml
+
+    from evals.retrieval import COVERAGE, TRAINING
+    from musoya.settings import ROOT, Settings
+    from search import examples
+    from search.training import refresh_examples
+
+    settings = Settings(data_dir=ROOT / "data", _env_file=None)  # the bundled corpus: the spelling the shipped saw
+    pairs = yaml.safe_load(TRAINING.read_text(encoding="utf-8"))
+    everything = pairs + yaml.safe_load(COVERAGE.read_text(encoding="utf-8"))
+    with pytest.raises(ValueError, match="musoya train"):
+        refresh_examples(settings, pairs[1:], out_dir=tmp_path)  # the encoder learnt from other pairs
+    steps = []
+    voters, _ = refresh_examples(settings, pairs, progress=lambda done, total, what: steps.append(done),
+                                 out_dir=tmp_path)
+    vectors, articles, fingerprint = examples.load(tmp_path / "examples.npz")
+    assert fingerprint == examples.fingerprint(pairs) and len(articles) == voters and steps[-1] == voters
+    shipped, _, _ = examples.load(examples.EXAMPLES)
+    row = {i: k for k, i in enumerate(examples.voting(everything))}
+    same = [row[i] for i in examples.voting(pairs)]  # enough questions in training.yaml alone: voters in both
+    assert np.abs(vectors - shipped[same]).max() < 1e-3

@@ -117,3 +117,17 @@ def test_an_article_both_lists_put_first_stays_first(library_with_examples):
     assert result.ranked["sparse"][0] == result.ranked["dense"][0] == "un-cedef-1979:10"
     assert (result.hits[0].instrument, result.hits[0].article) == ("un-cedef-1979", "10")
     assert ("un-cde-1989", "28") in {(h.instrument, h.article) for h in result.hits}  # the example still counts
+
+
+def test_hiding_an_articles_examples_searches_it_as_one_without_any(library_with_examples):
+    """How the evaluation measures an article no example describes (a text the user adds)."""
+    from evals.retrieval import _examples_hidden
+
+    question = "discrimination salariale des femmes"
+    assert library_with_examples.search(question).hits[0].article == "28"
+    with _examples_hidden(library_with_examples) as hide:
+        hide("un-cde-1989:28")
+        assert library_with_examples.search(question).hits[0].article != "28"
+        hide("un-cedef-1979:11")  # another article's examples hidden: this one's are back
+        assert library_with_examples.search(question).hits[0].article == "28"
+    assert library_with_examples.search(question).hits[0].article == "28"
