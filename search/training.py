@@ -7,7 +7,8 @@ way people ask theirs: fitted on every article's questions (coverage's legal wor
 included), the reranker did worse on the evaluation sets, and the encoder no better (dense
 primary@5 within ±0.05 on five sets, −0.12 on one) at 4.5 times the training time. The
 reranker must learn from questions judged as unseen ones will be, so each training question
-is searched with an encoder fitted on the other folds and never votes for itself.
+is searched with an encoder fitted on the other folds and never votes for itself. Questions that
+only vote (coverage.yaml) can be added without all that: `refresh_examples`.
 """
 
 from __future__ import annotations
@@ -116,6 +117,8 @@ def refresh_examples(settings, pairs: list[dict], coverage: list[dict] = (), pro
     those they learnt from. Returns the number of voting questions and of their articles.
     """
     step = progress or (lambda done, total, label: None)
+    if not settings.query_encoder or not settings.query_encoder.is_file():
+        raise ValueError("Aucun encodeur des questions appris : lancez « musoya train ».")
     with np.load(settings.query_encoder) as data:
         if str(data["pairs"]) != examples.fingerprint(list(pairs)):
             raise ValueError("corpus/training.yaml a changé depuis le dernier apprentissage : lancez « musoya train » "
