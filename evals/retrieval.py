@@ -46,8 +46,9 @@ BLIND = ROOT / "evals" / "blind.yaml"
 SEALED = ROOT / "evals" / "sealed.yaml"
 FINAL = ROOT / "evals" / "final.yaml"
 RESERVE = ROOT / "evals" / "reserve.yaml"
+SPARE = ROOT / "evals" / "spare.yaml"
 SETS = {"gold": GOLD, "holdout": HOLDOUT, "unseen": UNSEEN, "fresh": FRESH, "blind": BLIND, "sealed": SEALED,
-        "final": FINAL, "reserve": RESERVE}
+        "final": FINAL, "reserve": RESERVE, "spare": SPARE}
 TRAINING = ROOT / "corpus" / "training.yaml"
 COVERAGE = ROOT / "corpus" / "coverage.yaml"
 RESULTS = ROOT / "evals" / "results"

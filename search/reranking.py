@@ -22,8 +22,11 @@ from search.examples import load as load_examples
 from search.fusion import articles_of
 
 RERANKER = Path(__file__).with_name("reranker.json")
-FEATURES = ("fused_rank", "sparse_rank", "dense_rank", "example_rank", "near_examples", "cosine_gap", "national",
-            "voted")
+SIGNALS = ("fused_rank", "sparse_rank", "dense_rank", "example_rank", "near_examples", "cosine_gap", "national", "voted")
+# Whether any example question describes the article, and each signal again for such articles only: an
+# article no example describes (a text the user adds) is then weighed on its own terms, not as a loser
+# of the examples' vote.
+FEATURES = (*SIGNALS, "described", *(f"{name} × described" for name in SIGNALS))
 CANDIDATES = 15  # articles of the fused list that are reranked
 VOTERS = 20  # articles of the nearest examples added as candidates
 ABSENT = 40  # the rank given to an article a list did not return
@@ -49,12 +52,14 @@ def candidate_features(fused: list[str], sparse: list[str], dense: list[str], ex
     nearest = examples[:10]
     rows = []
     for article in candidates:
-        rows.append([*(_rank(p.get(article)) for p in positions),
-                     math.log1p(min(example_rank.get(article, 100), 100)),
-                     nearest.count(article),
-                     cosines.get(article, -1.0) - cosines[""],
-                     float(article in national),
-                     float(article in voted)])
+        signals = [*(_rank(p.get(article)) for p in positions),
+                   math.log1p(min(example_rank.get(article, 100), 100)),
+                   nearest.count(article),
+                   cosines.get(article, -1.0) - cosines[""],
+                   float(article in national),
+                   float(article in voted)]
+        described = float(article in example_rank)
+        rows.append([*signals, described, *(value * described for value in signals)])
     return candidates, np.asarray(rows, dtype=np.float64)
 
 

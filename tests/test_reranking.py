@@ -29,6 +29,8 @@ def test_candidates_are_the_fused_articles_then_the_examples_articles():
     assert signal["b:2"]["example_rank"] == math.log1p(100) and signal["b:2"]["voted"] == 0.0
     assert signal["a:1"]["cosine_gap"] == 0.0 and signal["c:3"]["cosine_gap"] == pytest.approx(-0.4)
     assert signal["c:3"]["national"] == 1.0 and signal["a:1"]["national"] == 0.0
+    assert signal["a:1"]["described"] == signal["c:3"]["described"] == 1.0 and signal["b:2"]["described"] == 0.0
+    assert signal["c:3"]["near_examples × described"] == 2 and signal["b:2"]["fused_rank × described"] == 0.0
 
 
 def test_fit_learns_which_signal_marks_the_right_article():
