@@ -59,9 +59,10 @@ class Answerer:
     """Search, then decide, highlight and link. Extractive: nothing is written, only quoted."""
 
     def __init__(self, searcher, crossrefs=None, tagger=None, judge: Judge | None = None,
-                 titles: dict[str, str] | None = None, missing: MissingTexts | None = None):
+                 titles: dict[str, str] | None = None, missing: MissingTexts | None = None, library=None):
         self.searcher = searcher
         self.missing = missing
+        self.library = library or (lambda: [])  # the library's titles now: a text added is no longer missing
         self.crossrefs = crossrefs
         self.tagger = tagger
         self.titles = titles or {}  # instrument id → short title, for the related provisions
@@ -82,6 +83,8 @@ class Answerer:
         signals = features(result.query, result)
         confidence = self.judge.probability(signals)
         missing = self.missing.match(result.query) if self.missing else []
+        if missing:  # the library's titles are read only then
+            missing = self.missing.match(result.query, self.library())
         answered = bool(result.hits) and not missing and self.judge.answered(signals)
         question_themes = self.tagger.match_question(result.query) if self.tagger else []
         card = Card(query=result.query, answered=answered, confidence=confidence, took_ms=result.took_ms,
@@ -125,4 +128,5 @@ def open_answerer(settings, client, announce=print) -> Answerer:
         crossrefs = combined(load_crossrefs(settings.crossrefs), settings.suggested_links)
     titles = {i.id: i.short_title for i in catalogue(settings)}
     missing = load_missing(settings.missing_texts) if settings.missing_texts.is_file() else None
-    return Answerer(open_searcher(settings, client, announce), crossrefs, tagger, titles=titles, missing=missing)
+    return Answerer(open_searcher(settings, client, announce), crossrefs, tagger, titles=titles, missing=missing,
+                    library=lambda: [t for i in catalogue(settings) for t in (i.title, i.short_title, i.reference)])

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ingest.markdown import fold
 from ingest.themes import matches, phrase_patterns, question_terms, read_curated_yaml
 
 
@@ -21,6 +22,7 @@ class MissingSubject:
     title: str  # the missing text, as it is cited
     label: str  # the subject it rules, in plain words
     note: str = ""  # said instead of "the text is missing" when no law rules the subject
+    names: tuple[str, ...] = ()  # folded: a library text whose title holds one of them is this text
 
     def to_dict(self) -> dict:
         return {"text": self.text_id, "title": self.title, "subject": self.label}
@@ -40,10 +42,13 @@ class MissingTexts:
     def subjects(self) -> list[MissingSubject]:
         return [subject for subject, _ in self._subjects]
 
-    def match(self, question: str) -> list[MissingSubject]:
-        """The missing subjects a question asks about, in file order."""
+    def match(self, question: str, library: list[str] = ()) -> list[MissingSubject]:
+        """The missing subjects a question asks about, in file order, less those of a text the
+        library now holds (`library`: its texts' titles, e.g. the family code a user added)."""
         terms = question_terms(question, keep_stop_words=True)
-        return [subject for subject, patterns in self._subjects if terms and matches(terms, patterns)]
+        titles = [fold(title) for title in library]
+        return [subject for subject, patterns in self._subjects if terms and matches(terms, patterns)
+                and not any(name in title for name in subject.names for title in titles)]
 
 
 def load_missing(path: Path) -> MissingTexts:
@@ -58,6 +63,10 @@ def load_missing(path: Path) -> MissingTexts:
         if not isinstance(entry, dict) or not all(isinstance(entry.get(k), str) and entry[k].strip()
                                                   for k in ("id", "title")):
             raise ValueError(f"{where} : les champs « id » et « title » sont obligatoires")
+        names = entry.get("names") or []
+        if not isinstance(names, list) or not all(isinstance(n, str) and n.strip() for n in names):
+            raise ValueError(f"{where} (« {entry['id']} ») : « names » est une liste de noms non vides")
+        names = tuple(fold(n.strip()) for n in names)
         for item in entry.get("subjects") or []:
             item = item if isinstance(item, dict) else {}
             vocabulary = item.get("vocabulary")
@@ -69,6 +78,6 @@ def load_missing(path: Path) -> MissingTexts:
             if len(patterns) != len(vocabulary):
                 raise ValueError(f"{where} (« {entry['id']} ») : une entrée de « vocabulary » est vide")
             note = entry.get("note") if isinstance(entry.get("note"), str) else ""
-            subjects.append((MissingSubject(entry["id"], entry["title"].strip(), item["label"].strip(), note.strip()),
-                             patterns))
+            subjects.append((MissingSubject(entry["id"], entry["title"].strip(), item["label"].strip(), note.strip(),
+                                            names), patterns))
     return MissingTexts(subjects)

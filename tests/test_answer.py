@@ -97,6 +97,18 @@ def test_a_question_ruled_by_a_missing_text_names_that_text(answerer):
     assert wronged.answered and wronged.missing == []
 
 
+def test_a_missing_text_the_user_has_added_is_no_longer_said_missing(answerer):
+    library = ["Code pénal 2024"]
+    aware = Answerer(answerer.searcher, judge=answerability.Judge(ALWAYS),
+                     missing=load_missing(ROOT / "corpus" / "hors-corpus.yaml"), library=lambda: library)
+    question = "Combien de parts d’héritage revient à une fille quand son père meurt ?"
+    assert not aware.ask(question).answered
+    library.append("Loi n°2011-087 du 30 décembre 2011 portant CODE DES PERSONNES ET DE LA FAMILLE")  # added, as titled
+    card = aware.ask(question)
+    assert card.answered and card.missing == [] and card.articles
+    assert aware.ask("Le quota de 30 % de femmes s’applique-t-il aux nominations ?").missing  # other texts still missing
+
+
 def test_a_practical_question_is_told_that_no_law_rules_it():
     missing = load_missing(ROOT / "corpus" / "hors-corpus.yaml")
     [subject] = missing.match("C'est quoi le numero vert pour les femmes battues a Mopti ?")
