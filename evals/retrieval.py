@@ -34,6 +34,7 @@ from ingest.embedders import text_embedder
 from ingest.index import Index
 from musoya.settings import ROOT, Settings
 from search import answerability, query_cache
+from search.examples import without as without_examples
 from search.missing import MissingTexts, load_missing
 from search.searcher import Searcher
 from search.spelling import build_vocabulary
@@ -236,8 +237,7 @@ def _examples_hidden(searcher: Searcher):
     vectors, articles = reranker.example_vectors, reranker.example_articles
 
     def hide(article: str) -> None:
-        kept = [i for i, a in enumerate(articles) if a != article]
-        reranker.example_vectors, reranker.example_articles = vectors[kept], [articles[i] for i in kept]
+        reranker.example_vectors, reranker.example_articles = without_examples(vectors, articles, article)
 
     try:
         yield hide

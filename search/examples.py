@@ -33,6 +33,12 @@ def voting(pairs: list[dict]) -> list[int]:
     return [i for i, p in enumerate(pairs) if counts[p["article"]] >= MIN_EXAMPLES]
 
 
+def without(vectors: np.ndarray, articles: list[str], article: str) -> tuple[np.ndarray, list[str]]:
+    """The examples less those of `article`: it is then searched as an article no example describes."""
+    kept = [i for i, a in enumerate(articles) if a != article]
+    return vectors[kept], [articles[i] for i in kept]
+
+
 def save(pairs: list[dict], vectors: np.ndarray, out: Path = EXAMPLES, source: list[dict] | None = None) -> Path:
     """`source`: all the pairs the examples were chosen from (their fingerprint is kept)."""
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -99,9 +99,9 @@ def train(settings, client, pairs: list[dict], epochs: int = encoder.EPOCHS, see
                                                         held_vectors[i], exclude=as_voter.get(i))
                 found += pairs[i]["article"] in candidates
                 if undescribed[i]:  # judged as if no example described its article
-                    kept_voters = [k for k, a in enumerate(voting_articles) if a != pairs[i]["article"]]
-                    candidates, signals = reranking.signals(corpus, *lists, voting_vectors[kept_voters],
-                                                            [voting_articles[k] for k in kept_voters], held_vectors[i])
+                    candidates, signals = reranking.signals(
+                        corpus, *lists, *examples.without(voting_vectors, voting_articles, pairs[i]["article"]),
+                        held_vectors[i])
                 rows.append(signals)
                 labels += [c == pairs[i]["article"] for c in candidates]
                 step(len(rows), len(kept), "questions cherchées pour le reclassement")
