@@ -107,6 +107,11 @@ def test_a_missing_text_the_user_has_added_is_no_longer_said_missing(answerer):
     card = aware.ask(question)
     assert card.answered and card.missing == [] and card.articles
     assert aware.ask("Le quota de 30 % de femmes s’applique-t-il aux nominations ?").missing  # other texts still missing
+    maputo = "Que dit le Protocole de Maputo sur les mutilations génitales ?"
+    assert [m.text_id for m in aware.ask(maputo).missing] == ["protocole-maputo"]
+    library.append("Protocole à la Charte africaine des droits de l’homme et des peuples relatif aux droits de la "
+                   "femme en Afrique")
+    assert aware.ask(maputo).missing == []
 
 
 def test_a_practical_question_is_told_that_no_law_rules_it():

@@ -14,6 +14,7 @@ import pytest
 
 from ingest.sources import catalogue, library, read
 from ingest.analyzer import analyze
+from ingest.markdown import fold
 from ingest.themes import MINOR_AGE, ThemeTagger, _root, load_themes, split_ref
 from musoya.settings import Settings
 from search.crossrefs import RELATIONS, CrossRefs, load_crossrefs, suggest, validate
@@ -128,6 +129,8 @@ def test_missing_texts_never_claim_a_question_the_corpus_answers(real_settings, 
     claimed = [(q, [m.text_id for m in missing.match(q)]) for q in answered if missing.match(q)]
     assert claimed == []
     assert {i.id for i in catalogue(real_settings)}.isdisjoint(m.text_id for m in missing.subjects)
+    bundled = [fold(t) for i in catalogue(real_settings) for t in (i.title, i.short_title, i.reference)]
+    assert [(m.text_id, name) for m in missing.subjects for name in m.names if any(name in t for t in bundled)] == []
 
 
 def test_links_use_known_relations_and_each_theme_has_three_unless_law_is_missing(themes, crossrefs, malian):
