@@ -23,32 +23,43 @@ class MissingSubject:
     label: str  # the subject it rules, in plain words
     note: str = ""  # said instead of "the text is missing" when no law rules the subject
     names: tuple[str, ...] = ()  # folded: a library text whose title holds one of them is this text
+    cited: bool = False  # the question names the text itself, whatever it asks of it
 
     def to_dict(self) -> dict:
         return {"text": self.text_id, "title": self.title, "subject": self.label}
 
     @property
     def message(self) -> str:
+        if self.cited:
+            return f"La question cite un texte qui n’est pas dans le corpus : {self.title}."
         if self.note:
             return f"Question sur {self.label} : {self.note}"
         return f"Question sur {self.label} : le texte qui la règle n’est pas dans le corpus — {self.title}."
 
 
 class MissingTexts:
-    def __init__(self, subjects: list[tuple[MissingSubject, list]]):
+    def __init__(self, subjects: list[tuple[MissingSubject, list]], cited: list[tuple[MissingSubject, list]] = ()):
         self._subjects = subjects
+        self._cited = list(cited)  # one per text: the patterns of its names
 
     @property
     def subjects(self) -> list[MissingSubject]:
-        return [subject for subject, _ in self._subjects]
+        return [subject for subject, _ in [*self._subjects, *self._cited]]
 
     def match(self, question: str, library: list[str] = ()) -> list[MissingSubject]:
         """The missing subjects a question asks about, in file order, less those of a text the
-        library now holds (`library`: its texts' titles, e.g. the family code a user added)."""
+        library now holds (`library`: its texts' titles, e.g. the family code a user added).
+
+        A question that names a missing text (« selon le Code de la famille… ») is about that
+        text even when it asks in words no subject lists."""
         terms = question_terms(question, keep_stop_words=True)
+        if not terms:
+            return []
         titles = [fold(title) for title in library]
-        return [subject for subject, patterns in self._subjects if terms and matches(terms, patterns)
-                and not any(name in title for name in subject.names for title in titles)]
+        found = [subject for subject, patterns in self._subjects if matches(terms, patterns)]
+        found += [subject for subject, patterns in self._cited if matches(terms, patterns)
+                  and subject.text_id not in {s.text_id for s in found}]
+        return [subject for subject in found if not any(name in title for name in subject.names for title in titles)]
 
 
 def load_missing(path: Path) -> MissingTexts:
@@ -57,16 +68,20 @@ def load_missing(path: Path) -> MissingTexts:
     data = read_curated_yaml(path, "textes hors corpus")
     if not isinstance(data, list):
         raise ValueError(f"{path.name} doit contenir une liste de textes (« - id: … »)")
-    subjects = []
+    subjects, cited = [], []
     for number, entry in enumerate(data, start=1):
         where = f"{path.name}, texte n° {number}"
         if not isinstance(entry, dict) or not all(isinstance(entry.get(k), str) and entry[k].strip()
                                                   for k in ("id", "title")):
             raise ValueError(f"{where} : les champs « id » et « title » sont obligatoires")
-        names = entry.get("names") or []
-        if not isinstance(names, list) or not all(isinstance(n, str) and n.strip() for n in names):
-            raise ValueError(f"{where} (« {entry['id']} ») : « names » est une liste de noms non vides")
-        names = tuple(fold(n.strip()) for n in names)
+        spoken, titles = entry.get("names") or [], entry.get("titles") or []
+        for field_name, values in (("names", spoken), ("titles", titles)):
+            if not isinstance(values, list) or not all(isinstance(n, str) and n.strip() for n in values):
+                raise ValueError(f"{where} (« {entry['id']} ») : « {field_name} » est une liste de noms non vides")
+        names = tuple(fold(n.strip()) for n in [*spoken, *titles])
+        if spoken:
+            cited.append((MissingSubject(entry["id"], entry["title"].strip(), "", names=names, cited=True),
+                          phrase_patterns(spoken, keep_stop_words=True)))
         for item in entry.get("subjects") or []:
             item = item if isinstance(item, dict) else {}
             vocabulary = item.get("vocabulary")
@@ -80,4 +95,4 @@ def load_missing(path: Path) -> MissingTexts:
             note = entry.get("note") if isinstance(entry.get("note"), str) else ""
             subjects.append((MissingSubject(entry["id"], entry["title"].strip(), item["label"].strip(), note.strip(),
                                             names), patterns))
-    return MissingTexts(subjects)
+    return MissingTexts(subjects, cited)

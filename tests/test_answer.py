@@ -103,9 +103,13 @@ def test_a_missing_text_the_user_has_added_is_no_longer_said_missing(answerer):
                      missing=load_missing(ROOT / "corpus" / "hors-corpus.yaml"), library=lambda: library)
     question = "Combien de parts d’héritage revient à une fille quand son père meurt ?"
     assert not aware.ask(question).answered
+    named = "Selon le Code de la famille, à quel âge une fille peut-elle se marier ?"  # named, in no subject's words
+    [cited] = aware.ask(named).missing
+    assert cited.cited and "cite un texte qui n’est pas dans le corpus" in cited.message
     library.append("Loi n°2011-087 du 30 décembre 2011 portant CODE DES PERSONNES ET DE LA FAMILLE")  # added, as titled
     card = aware.ask(question)
     assert card.answered and card.missing == [] and card.articles
+    assert aware.ask(named).answered
     assert aware.ask("Le quota de 30 % de femmes s’applique-t-il aux nominations ?").missing  # other texts still missing
     maputo = "Que dit le Protocole de Maputo sur les mutilations génitales ?"
     assert [m.text_id for m in aware.ask(maputo).missing] == ["protocole-maputo"]
