@@ -3,8 +3,8 @@
 No retrieval score tells "the corpus is silent" from "the corpus answers": a question on
 inheritance shares finds articles about inheritance that do not give the shares. What the
 corpus lacks is known, though (`corpus/SOURCES.md`): `corpus/hors-corpus.yaml` lists each
-missing text with the subjects it rules, so the card can name the text to consult instead
-of showing neighbours as if they answered.
+missing text with the subjects it rules and the names it is cited by, so the card can name
+the text to consult instead of showing neighbours as if they answered.
 """
 
 from __future__ import annotations
