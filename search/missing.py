@@ -38,13 +38,12 @@ class MissingSubject:
 
 
 class MissingTexts:
-    def __init__(self, subjects: list[tuple[MissingSubject, list]], cited: list[tuple[MissingSubject, list]] = ()):
-        self._subjects = subjects
-        self._cited = list(cited)  # one per text: the patterns of its names
+    def __init__(self, subjects: list[tuple[MissingSubject, list]]):
+        self._subjects = subjects  # a text's subjects, then (after every subject) one per text for its names
 
     @property
     def subjects(self) -> list[MissingSubject]:
-        return [subject for subject, _ in [*self._subjects, *self._cited]]
+        return [subject for subject, _ in self._subjects]
 
     def match(self, question: str, library: list[str] = ()) -> list[MissingSubject]:
         """The missing subjects a question asks about, in file order, less those of a text the
@@ -56,9 +55,10 @@ class MissingTexts:
         if not terms:
             return []
         titles = [fold(title) for title in library]
-        found = [subject for subject, patterns in self._subjects if matches(terms, patterns)]
-        found += [subject for subject, patterns in self._cited if matches(terms, patterns)
-                  and subject.text_id not in {s.text_id for s in found}]
+        found = []
+        for subject, patterns in self._subjects:
+            if matches(terms, patterns) and not (subject.cited and any(s.text_id == subject.text_id for s in found)):
+                found.append(subject)
         return [subject for subject in found if not any(name in title for name in subject.names for title in titles)]
 
 
@@ -95,4 +95,4 @@ def load_missing(path: Path) -> MissingTexts:
             note = entry.get("note") if isinstance(entry.get("note"), str) else ""
             subjects.append((MissingSubject(entry["id"], entry["title"].strip(), item["label"].strip(), note.strip(),
                                             names), patterns))
-    return MissingTexts(subjects, cited)
+    return MissingTexts(subjects + cited)
