@@ -7,6 +7,7 @@
     musoya eval --jeu blind     written last the same way, measured once on the final configuration
     musoya eval --jeu sealed    written after blind had been used, the same way, measured once at the end
     musoya eval --jeu final     written the same way after sealed had been used, measured once at the end
+    musoya eval --jeu reserve   (also spare, latest) written the same way, later still
 
 Needs the full index (`musoya ingest`). Writes evals/results/retrieval[-SET].json and .md.
 Questions whose `primary` is null have no answer in the corpus: they do not enter the
@@ -48,8 +49,9 @@ SEALED = ROOT / "evals" / "sealed.yaml"
 FINAL = ROOT / "evals" / "final.yaml"
 RESERVE = ROOT / "evals" / "reserve.yaml"
 SPARE = ROOT / "evals" / "spare.yaml"
+LATEST = ROOT / "evals" / "latest.yaml"
 SETS = {"gold": GOLD, "holdout": HOLDOUT, "unseen": UNSEEN, "fresh": FRESH, "blind": BLIND, "sealed": SEALED,
-        "final": FINAL, "reserve": RESERVE, "spare": SPARE}
+        "final": FINAL, "reserve": RESERVE, "spare": SPARE, "latest": LATEST}
 TRAINING = ROOT / "corpus" / "training.yaml"
 COVERAGE = ROOT / "corpus" / "coverage.yaml"
 RESULTS = ROOT / "evals" / "results"

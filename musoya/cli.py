@@ -264,7 +264,7 @@ def parse(file: Path, as_json: bool = typer.Option(False, "--json", help="Sortie
 @app.command(name="eval")
 def evaluate(jeu: str = typer.Option("gold", "--jeu", help="gold (réglages), holdout (gardé à part jusqu’à la fin "
                                                           "des réglages), unseen (écrit après les réglages), fresh, blind, sealed, final, "
-                                                          "reserve ou spare (écrits en dernier, sans voir les données du projet).")):
+                                                          "reserve, spare ou latest (écrits en dernier, sans voir les données du projet).")):
     """Mesure la qualité de la recherche sur un jeu de questions de référence (evals/*.yaml)."""
     from evals.retrieval import SETS, markdown, run
     from musoya.settings import get_settings

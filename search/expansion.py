@@ -10,6 +10,18 @@ from haystack import component, default_from_dict, default_to_dict
 from ingest.analyzer import analyze
 
 
+# How Bambara is typed on a phone keyboard without its own letters: "bugɔ" comes as "bugo".
+KEYBOARD = str.maketrans({"ɛ": "e", "ɔ": "o", "ɲ": "ny", "ŋ": "ng"})
+
+
+def spoken(entry: dict) -> list[str]:
+    """The words people use for an entry: French ones, then Bambara ones as written and as typed,
+    each also in the plural (Bambara adds -w: den → denw)."""
+    bambara = [form for word in entry.get("bambara", []) for form in (word, word.translate(KEYBOARD))]
+    plurals = [word + "w" for word in bambara if not word.endswith("w")]
+    return list(dict.fromkeys([*entry.get("mots", []), *bambara, *plurals]))
+
+
 @component
 class QueryExpander:
     """Appends the legal terms of every glossary entry the question mentions."""
@@ -21,7 +33,7 @@ class QueryExpander:
         self.glossary_path = glossary_path
         entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
         self._entries = [
-            ([set(analyze(word)) for word in entry["mots"]], list(entry["termes"]))
+            ([set(analyze(word)) for word in spoken(entry)], list(entry["termes"]))
             for entry in entries
         ]
 

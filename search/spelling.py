@@ -18,12 +18,13 @@ import yaml
 from haystack import component
 
 from ingest.analyzer import words
+from search.expansion import spoken
 
 GLUED_NUMBER = re.compile(r"(?<=\d)(?=[^\W\d_])|(?<=[^\W\d_])(?=\d)")
 MIN_LENGTH = 5  # shorter words have too many neighbours one letter away
 MAX_NEIGHBOURS = 2
 FRENCH_WORDS = "mots-francais.txt"
-VERSION = "2"  # bump when the way the vocabulary is built changes
+VERSION = "3"  # bump when the way the vocabulary is built changes
 
 
 def _deletes(word: str) -> set[str]:
@@ -89,7 +90,7 @@ def build_vocabulary(settings) -> Vocabulary:
             counts.update(set(words(article.text)) | set(words(" ".join(article.hierarchy))))
     boost = max(counts.values(), default=0) + 1
     for entry in yaml.safe_load(glossary) or []:
-        for word in words(" ".join(entry.get("mots", []))):
+        for word in words(" ".join(spoken(entry))):
             counts[word] += boost
     cache.parent.mkdir(parents=True, exist_ok=True)
     for old in cache.parent.glob("vocabulaire-*.json"):

@@ -11,6 +11,7 @@ import re
 from collections import Counter
 
 import pytest
+import yaml
 
 from ingest.sources import catalogue, library, read
 from ingest.analyzer import analyze
@@ -18,6 +19,7 @@ from ingest.markdown import fold
 from ingest.themes import MINOR_AGE, ThemeTagger, _root, load_themes, split_ref
 from musoya.settings import Settings
 from search.crossrefs import RELATIONS, CrossRefs, load_crossrefs, suggest, validate
+from search.expansion import QueryExpander
 from search.missing import load_missing
 
 THEMES = {
@@ -156,6 +158,37 @@ def test_no_vocabulary_entry_shrinks_to_a_word_everyone_uses(themes):
                 assert terms, f"{theme.id} : « {entry} » ne garde aucun mot"
                 if " + " not in entry:
                     assert not (len(terms) == 1 and terms[0] in generic), f"{theme.id} : « {entry} » trop vague"
+
+
+def test_every_bambara_word_of_the_glossary_is_quoted_in_its_source(real_settings):
+    """A Bambara word's legal sense must come from an aligned Bambara–French line, quoted in `source`."""
+    entries = yaml.safe_load(real_settings.glossary.read_text(encoding="utf-8"))
+    bambara = [entry for entry in entries if entry.get("bambara")]
+    assert len(bambara) >= 15
+    for entry in bambara:
+        source = entry.get("source", "")
+        assert source.startswith("Bayelemabaga"), entry["bambara"]
+        quoted = set(re.findall(r"[^\W\d_]+", source.lower()))
+        for word in entry["bambara"]:
+            assert word in quoted, f"« {word} » n’est pas dans sa source : {source}"
+
+
+@pytest.mark.parametrize("question, terms", [
+    ("Mon cɛ m'a bugɔ avec un câble", {"coups et blessures", "conjoint"}),
+    ("le dugutigi dit que les den des jɔn n'iront pas au kalanso", {"chef de village", "esclavage", "éducation"}),
+    ("Mon cɛ dit que ma part du ciyɛn doit lui revenir", {"succession", "mari"}),
+    ("mon mari m a bugo et les dogotoro ont vu les traces", {"coups et blessures", "médecin"}),  # typed on a phone
+    ("le cɛ ne donne rien pour les denw", {"enfants", "mari"}),  # Bambara plural
+])
+def test_bambara_words_bring_the_law_words(real_settings, question, terms):
+    added = set(QueryExpander(str(real_settings.glossary)).run(question)["added"])
+    assert terms <= added
+
+
+def test_a_french_question_gets_no_bambara_entry(real_settings):
+    added = QueryExpander(str(real_settings.glossary)).run("Mon mari a frappé ma fille")["added"]
+    assert "coups et blessures" in added and "chef de village" not in added and "conjoint" not in added
+
 
 # --- Tagging and questions -------------------------------------------------------------
 
