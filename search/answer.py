@@ -86,7 +86,8 @@ class Answerer:
         if missing:  # the library's titles are read only then
             missing = self.missing.match(result.query, self.library())
         answered = bool(result.hits) and not missing and self.judge.answered(signals)
-        question_themes = self.tagger.match_question(result.query) if self.tagger else []
+        # Themes as the search matched them: from the question and its glossary terms (« bugɔ » is a beating).
+        question_themes = self.tagger.match_question(" ".join([result.query, *added])) if self.tagger else []
         card = Card(query=result.query, answered=answered, confidence=confidence, took_ms=result.took_ms,
                     themes=question_themes, added_terms=added, missing=missing)
         if not answered:

@@ -62,6 +62,12 @@ def test_card_quotes_whole_articles_verbatim_with_highlights_inside_them(answere
     assert any(item.highlights for item in card.articles)
 
 
+def test_a_question_in_bambara_words_gets_the_themes_its_glossary_terms_name(answerer):
+    card = answerer.ask("Mon cɛ m'a bugɔ avec un câble et les den ont tout vu")
+    assert {"coups et blessures", "conjoint"} <= set(card.added_terms)
+    assert card.themes == ["violences-conjugales"]
+
+
 def test_card_links_national_and_international_provisions(answerer):
     card = answerer.ask("célébrer le mariage d’un enfant, peine d’emprisonnement")
     penal = [a for a in card.articles if (a.hit.instrument, a.hit.key) == ("mali-code-penal-2024", "327-12")]
