@@ -1,4 +1,4 @@
-"""The curated files (themes, cross-references) checked against the real corpus.
+"""The curated files (themes, cross-references, glossary) checked against the real corpus.
 
 Every article a curator cites must exist, every theme must reach both Malian and
 international law (or say why not), links must read correctly from both sides, and
