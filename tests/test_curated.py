@@ -173,6 +173,11 @@ def test_every_bambara_word_of_the_glossary_is_quoted_in_its_source(real_setting
             assert word in quoted, f"« {word} » n’est pas dans sa source : {source}"
 
 
+@pytest.fixture(scope="module")
+def expander(real_settings):
+    return QueryExpander(str(real_settings.glossary))
+
+
 @pytest.mark.parametrize("question, terms", [
     ("Mon cɛ m'a bugɔ avec un câble", {"coups et blessures", "conjoint"}),
     ("le dugutigi dit que les den des jɔn n'iront pas au kalanso", {"chef de village", "esclavage", "éducation"}),
@@ -180,13 +185,13 @@ def test_every_bambara_word_of_the_glossary_is_quoted_in_its_source(real_setting
     ("mon mari m a bugo et les dogotoro ont vu les traces", {"coups et blessures", "médecin"}),  # typed on a phone
     ("le cɛ ne donne rien pour les denw", {"enfants", "mari"}),  # Bambara plural
 ])
-def test_bambara_words_bring_the_law_words(real_settings, question, terms):
-    added = set(QueryExpander(str(real_settings.glossary)).run(question)["added"])
+def test_bambara_words_bring_the_law_words(expander, question, terms):
+    added = set(expander.run(question)["added"])
     assert terms <= added
 
 
-def test_a_french_question_gets_no_bambara_entry(real_settings):
-    added = QueryExpander(str(real_settings.glossary)).run("Mon mari a frappé ma fille")["added"]
+def test_a_french_question_gets_no_bambara_entry(expander):
+    added = expander.run("Mon mari a frappé ma fille")["added"]
     assert "coups et blessures" in added and "chef de village" not in added and "conjoint" not in added
 
 
