@@ -135,6 +135,31 @@ def test_missing_texts_never_claim_a_question_the_corpus_answers(real_settings, 
     assert [(m.text_id, name) for m in missing.subjects for name in m.names if any(name in t for t in bundled)] == []
 
 
+@pytest.mark.parametrize("question, text", [
+    ("Après un divorce, jusqu'à quel âge les enfants restent-ils chez leur mère ?", "code-personnes-famille"),
+    ("Il y a une erreur sur l'acte de naissance de mon fils, comment on le corrige ?", "code-personnes-famille"),
+    ("Où se trouve le centre d'écoute pour les femmes battues à Gao ?", "renseignements-pratiques"),
+    ("Combien coûte un certificat médical au CSCOM ?", "renseignements-pratiques"),
+    ("Quelles recommandations le Comité a-t-il faites au Mali après son dernier examen ?", "observations-finales-cedef"),
+    ("Mon patron m'a renvoyée, il devait me prévenir combien de temps avant ?", "code-travail"),
+])
+def test_a_question_on_a_practical_or_missing_subject_is_recognised(real_settings, question, text):
+    assert text in [m.text_id for m in load_missing(real_settings.missing_texts).match(question)]
+
+
+@pytest.mark.parametrize("question", [
+    "Mon mari dit qu'il a le droit de corriger sa femme, est-ce un acte puni ?",  # « corriger » is not the civil registry
+    "Le certificat médical dit 25 jours d'incapacité : combien de prison risque-t-il ?",  # the Code pénal counts the days
+    "Quel est le numéro de l'article qui punit l'excision ?",
+    "Combien de temps ai-je pour prévenir la police après un viol ?",  # prescription: Code de procédure pénale
+    "Le professeur menace de la faire redoubler si elle refuse de coucher avec lui",  # harassment
+    "On veut que je me remarie avec le frère de mon mari décédé, je suis veuve",  # lévirat
+    "Une femme peut-elle être candidate aux élections législatives ?",  # CEDEF art. 7
+])
+def test_a_question_the_corpus_answers_is_not_taken_for_a_missing_subject(real_settings, question):
+    assert load_missing(real_settings.missing_texts).match(question) == []
+
+
 def test_links_use_known_relations_and_each_theme_has_three_unless_law_is_missing(themes, crossrefs, malian):
     assert all(e.relation in RELATIONS for e in crossrefs.entries)
     assert all(e.national[0] in malian and e.international[0] not in malian for e in crossrefs.entries)
