@@ -220,6 +220,13 @@ def test_a_french_question_gets_no_bambara_entry(expander):
     assert "coups et blessures" in added and "chef de village" not in added and "conjoint" not in added
 
 
+def test_a_refused_complaint_brings_the_police_duty_to_receive_it(expander):
+    """Code de procédure pénale 30: the police must receive a complaint and give a receipt."""
+    refused = expander.run("Le commissariat a refusé de prendre ma plainte contre mon mari")["added"]
+    assert "recevoir les plaintes" in refused and "récépissé" in refused
+    assert "recevoir les plaintes" not in expander.run("Où porter plainte quand on a été battue ?")["added"]
+
+
 # --- Tagging and questions -------------------------------------------------------------
 
 def test_tagger_tags_child_marriage_article(tagger, corpus):
