@@ -35,7 +35,6 @@ from ingest.embedders import text_embedder
 from ingest.index import Index
 from musoya.settings import ROOT, Settings
 from search import answerability, query_cache
-from search.examples import without as without_examples
 from search.missing import MissingTexts, load_missing
 from search.searcher import Searcher
 from search.spelling import build_vocabulary
@@ -236,15 +235,15 @@ def _examples_hidden(searcher: Searcher):
     """`hide(article)` leaves that article's example questions out of the served search until the end:
     the article is then searched as one without examples (a text the user adds, a new article)."""
     reranker = searcher._pipeline("hybrid").get_component("reranker")
-    vectors, articles = reranker.example_vectors, reranker.example_articles
+    served = reranker.examples
 
     def hide(article: str) -> None:
-        reranker.example_vectors, reranker.example_articles = without_examples(vectors, articles, article)
+        reranker.examples = served.without(article)
 
     try:
         yield hide
     finally:
-        reranker.example_vectors, reranker.example_articles = vectors, articles
+        reranker.examples = served
 
 
 def run(settings: Settings, client, set_name: str = "gold") -> dict:

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 from haystack import Document, component
 
+from search.examples import Examples
 from search.examples import load as load_examples
 from search.fusion import articles_of
 
@@ -26,7 +27,10 @@ SIGNALS = ("fused_rank", "sparse_rank", "dense_rank", "example_rank", "near_exam
 # Whether any example question describes the article, and each signal again for such articles only: an
 # article no example describes (a text the user adds) is then weighed on its own terms, not as a loser
 # of the examples' vote.
-FEATURES = (*SIGNALS, "described", *(f"{name} × described" for name in SIGNALS))
+# The examples' word vote (search/examples.py): the article's rank among the articles whose examples share
+# the question's words, and its best score against the best one.
+WORDS = ("word_rank", "word_score")
+FEATURES = (*SIGNALS, "described", *(f"{name} × described" for name in SIGNALS), *WORDS)
 CANDIDATES = 15  # articles of the fused list that are reranked
 VOTERS = 20  # articles of the nearest examples added as candidates
 ABSENT = 40  # the rank given to an article a list did not return
@@ -37,13 +41,18 @@ def _rank(position: int | None) -> float:
 
 
 def candidate_features(fused: list[str], sparse: list[str], dense: list[str], examples: list[str],
-                       cosines: dict[str, float], national: set[str]) -> tuple[list[str], np.ndarray]:
+                       cosines: dict[str, float], national: set[str],
+                       words: dict[str, float] | None = None) -> tuple[list[str], np.ndarray]:
     """Candidates (the first fused articles, then the nearest examples' articles) and their signals.
 
     `examples` is the example questions' articles, nearest first (one per example);
     `cosines` maps each candidate to its best chunk's cosine with the question vector, and
-    holds the best cosine over the corpus under the key "".
+    holds the best cosine over the corpus under the key "". `words`: the examples' word vote,
+    best first (`Examples.word_votes`).
     """
+    words = words or {}
+    word_rank = {a: i + 1 for i, a in enumerate(words)}
+    best_words = next(iter(words.values()), 1.0) or 1.0
     fused = fused[:CANDIDATES]  # as in training, where the search returned this many articles
     voted = list(dict.fromkeys(examples))[:VOTERS]
     candidates = list(dict.fromkeys(fused + voted))
@@ -59,7 +68,8 @@ def candidate_features(fused: list[str], sparse: list[str], dense: list[str], ex
                    float(article in national),
                    float(article in voted)]
         described = float(article in example_rank)
-        rows.append([*signals, described, *(value * described for value in signals)])
+        rows.append([*signals, described, *(value * described for value in signals),
+                     math.log1p(min(word_rank.get(article, 100), 100)), words.get(article, 0.0) / best_words])
     return candidates, np.asarray(rows, dtype=np.float64)
 
 
@@ -155,20 +165,15 @@ class Corpus:
                 **{a: float(per_article[self.position[a]]) for a in articles if a in self.position}}
 
 
-def signals(corpus: Corpus, fused: list[str], sparse: list[str], dense: list[str], example_vectors: np.ndarray,
-            example_articles: list[str], vector: np.ndarray, exclude: int | None = None) -> tuple[list[str], np.ndarray]:
-    """Everything `candidate_features` needs, from the lists and the question vector.
+def signals(corpus: Corpus, fused: list[str], sparse: list[str], dense: list[str], examples: Examples,
+            question: str, vector: np.ndarray, exclude: int | None = None) -> tuple[list[str], np.ndarray]:
+    """Everything `candidate_features` needs, from the lists, the question and its vector.
 
     `exclude` leaves one example out (a training question must not vote for itself)."""
-    similarity = example_vectors @ vector
-    if exclude is not None:
-        similarity[exclude] = -np.inf
-    order = np.argsort(-similarity)
-    if exclude is not None:
-        order = order[:-1]
-    examples = [example_articles[i] for i in order]
-    pool = list(dict.fromkeys(fused[:CANDIDATES] + list(dict.fromkeys(examples))[:VOTERS]))
-    return candidate_features(fused, sparse, dense, examples, corpus.best_cosines(vector, pool), corpus.national)
+    nearest = examples.nearest(vector, exclude)
+    pool = list(dict.fromkeys(fused[:CANDIDATES] + list(dict.fromkeys(nearest))[:VOTERS]))
+    return candidate_features(fused, sparse, dense, nearest, corpus.best_cosines(vector, pool), corpus.national,
+                              examples.word_votes(question, exclude))
 
 
 def _article(doc: Document) -> str:
@@ -189,17 +194,16 @@ class LearnedReranker:
     def __init__(self, document_store, client, examples: str, weights: str):
         self.document_store = document_store
         self.corpus = Corpus(client)
-        self.example_vectors, self.example_articles, _ = load_examples(Path(examples))
+        self.examples = load_examples(Path(examples))
         self.model = Model.load(Path(weights))
 
     @component.output_types(documents=list[Document], best_example=float)
     def run(self, documents: list[Document], sparse_articles: list[str], dense_articles: list[str],
-            vector: np.ndarray, collection: str, filters: dict | None = None):
+            vector: np.ndarray, question: str, collection: str, filters: dict | None = None):
         vector = np.asarray(vector, dtype=np.float32)
         corpus = self.corpus.load(collection)
         fused = articles_of(documents)
-        candidates, rows = signals(corpus, fused, sparse_articles, dense_articles, self.example_vectors,
-                                   self.example_articles, vector)
+        candidates, rows = signals(corpus, fused, sparse_articles, dense_articles, self.examples, question, vector)
         scores = dict(zip(candidates, self.model.scores(rows)))
         floor = min(scores.values(), default=0.0)
         for position, article in enumerate(a for a in fused if a not in scores):
@@ -216,7 +220,7 @@ class LearnedReranker:
         if ranked and agreed and agreed in scores and _article(ranked[0]) != agreed:
             first = next(d for d in ranked if _article(d) == agreed)
             ranked = [replace(first, score=ranked[0].score), *(d for d in ranked if d is not first)]
-        best_example = float(np.max(self.example_vectors @ vector)) if len(self.example_vectors) else 0.0
+        best_example = float(np.max(self.examples.vectors @ vector)) if self.examples.articles else 0.0
         return {"documents": ranked, "best_example": best_example}
 
 

@@ -192,7 +192,7 @@ class Searcher:
         retrievers = [name for name in ("dense_retriever", "sparse_retriever") if name in pipeline.graph.nodes]
         depth = k
         if self._reranks(mode):
-            inputs["reranker"] = {"filters": filters, "collection": collection}
+            inputs["reranker"] = {"filters": filters, "collection": collection, "question": text}
             depth = max(k, CANDIDATES)  # the reranker sees as many candidates as it was trained on
         for name in retrievers:
             inputs[name] = {"filters": filters, "top_k": depth * CHUNKS_PER_ARTICLE}

@@ -61,6 +61,7 @@ def train(settings, client, pairs: list[dict], epochs: int = encoder.EPOCHS, see
     everything = list(pairs) + list(coverage)
     voters = examples.voting(everything)
     voting_articles = [everything[i]["article"] for i in voters]
+    voting_questions = [everything[i]["question"] for i in voters]
     as_voter = {i: k for k, i in enumerate(voters)}
 
     corpus = reranking.Corpus(client).load(Index(settings, client).serving())
@@ -86,7 +87,8 @@ def train(settings, client, pairs: list[dict], epochs: int = encoder.EPOCHS, see
                           f"encodeur, pli {f + 1}/{FOLDS}")
             merged = merge_updates(Path(base), updates, Path(folder) / f"model-{f}")  # loaded models are cached by path
             embed = _embedder(str(merged))
-            voting_vectors = embed([prepare(everything[i]["question"]) for i in voters])
+            voting = examples.Examples(embed([prepare(everything[i]["question"]) for i in voters]),
+                                       voting_articles, voting_questions)
             held_out = [i for i in kept if folds[i] == f]
             held_vectors = dict(zip(held_out, embed([questions[i] for i in held_out])))
             searcher = open_searcher(settings.model_copy(update={"model": str(merged), "query_encoder": None,
@@ -95,13 +97,12 @@ def train(settings, client, pairs: list[dict], epochs: int = encoder.EPOCHS, see
                 result = searcher.search(pairs[i]["question"], top_k=reranking.CANDIDATES)
                 lists = ([f"{h.instrument}:{h.key}" for h in result.hits], result.ranked.get("sparse", []),
                          result.ranked.get("dense", []))
-                candidates, signals = reranking.signals(corpus, *lists, voting_vectors, voting_articles,
+                candidates, signals = reranking.signals(corpus, *lists, voting, pairs[i]["question"],
                                                         held_vectors[i], exclude=as_voter.get(i))
                 found += pairs[i]["article"] in candidates
                 if undescribed[i]:  # judged as if no example described its article
-                    candidates, signals = reranking.signals(
-                        corpus, *lists, *examples.without(voting_vectors, voting_articles, pairs[i]["article"]),
-                        held_vectors[i])
+                    candidates, signals = reranking.signals(corpus, *lists, voting.without(pairs[i]["article"]),
+                                                            pairs[i]["question"], held_vectors[i])
                 rows.append(signals)
                 labels += [c == pairs[i]["article"] for c in candidates]
                 step(len(rows), len(kept), "questions cherchées pour le reclassement")

@@ -82,7 +82,7 @@ def test_training_learns_encoder_examples_and_reranker_that_the_search_then_uses
     assert report.pairs == 40 and report.skipped == ["absent:1"]
     assert report.candidates_found >= 0.5  # each question searched with an encoder and examples that never saw it
     assert (40, 40) in steps and steps[-1] == (1, 1)
-    assert examples.load(tmp_path / "examples.npz")[2] == examples.fingerprint(pairs)
+    assert examples.load(tmp_path / "examples.npz").fingerprint == examples.fingerprint(pairs)
     with np.load(tmp_path / encoder.ENCODER.name) as data:
         assert str(data["pairs"]) == examples.fingerprint(pairs[:40])
     reranking.Model.load(tmp_path / "reranker.json")
@@ -111,9 +111,10 @@ def test_examples_alone_are_refreshed_with_the_shipped_encoder(real_model_path, 
     steps = []
     voters, _ = refresh_examples(settings, pairs, progress=lambda done, total, what: steps.append(done),
                                  out_dir=tmp_path)
-    vectors, articles, fingerprint = examples.load(tmp_path / "examples.npz")
-    assert fingerprint == examples.fingerprint(pairs) and len(articles) == voters and steps[-1] == voters
-    shipped, _, _ = examples.load(examples.EXAMPLES)
+    refreshed = examples.load(tmp_path / "examples.npz")
+    assert refreshed.fingerprint == examples.fingerprint(pairs) and len(refreshed.articles) == voters
+    assert steps[-1] == voters and refreshed.questions[0] == pairs[examples.voting(pairs)[0]]["question"]
+    shipped = examples.load(examples.EXAMPLES).vectors
     row = {i: k for k, i in enumerate(examples.voting(everything))}
     same = [row[i] for i in examples.voting(pairs)]  # enough questions in training.yaml alone: voters in both
-    assert np.abs(vectors - shipped[same]).max() < 1e-3
+    assert np.abs(refreshed.vectors - shipped[same]).max() < 1e-3

@@ -20,7 +20,7 @@ def test_candidates_are_the_fused_articles_then_the_examples_articles():
     cosines = {"": 0.9, "a:1": 0.9, "b:2": 0.7, "c:3": 0.5}
     candidates, rows = reranking.candidate_features(
         fused=["a:1", "b:2"], sparse=["b:2"], dense=["a:1", "b:2"], examples=["c:3", "c:3", "a:1"],
-        cosines=cosines, national={"c:3"})
+        cosines=cosines, national={"c:3"}, words={"c:3": 4.0, "a:1": 2.0})
     assert candidates == ["a:1", "b:2", "c:3"]
     signal = {c: dict(zip(reranking.FEATURES, row)) for c, row in zip(candidates, rows)}
     assert signal["a:1"]["fused_rank"] == math.log1p(1) and signal["a:1"]["sparse_rank"] == math.log1p(reranking.ABSENT)
@@ -31,6 +31,20 @@ def test_candidates_are_the_fused_articles_then_the_examples_articles():
     assert signal["c:3"]["national"] == 1.0 and signal["a:1"]["national"] == 0.0
     assert signal["a:1"]["described"] == signal["c:3"]["described"] == 1.0 and signal["b:2"]["described"] == 0.0
     assert signal["c:3"]["near_examples × described"] == 2 and signal["b:2"]["fused_rank × described"] == 0.0
+    assert signal["c:3"]["word_rank"] == math.log1p(1) and signal["c:3"]["word_score"] == 1.0
+    assert signal["a:1"]["word_score"] == 0.5 and signal["b:2"]["word_rank"] == math.log1p(100)
+    assert signal["b:2"]["word_score"] == 0.0
+
+
+def test_examples_vote_by_the_words_people_use():
+    said = examples.Examples(np.zeros((3, 2)), ["a:1", "b:2", "b:2"],
+                             ["Il a dit « je te répudie » devant tout le monde", "mon mari me frappe le soir",
+                              "il me frappe avec un bâton devant les enfants"])
+    votes = said.word_votes("mon mari m a dit je te repudie")  # typed without accents
+    assert list(votes)[0] == "a:1" and votes["a:1"] > votes["b:2"] > 0
+    assert "a:1" not in said.word_votes("je te répudie", exclude=0)  # a training question never votes for itself
+    assert said.without("b:2").word_votes("il me frappe") == {}
+    assert said.word_votes("quelle heure est-il") == {}
 
 
 def test_fit_learns_which_signal_marks_the_right_article():
@@ -53,10 +67,11 @@ def test_the_shipped_files_were_learnt_from_the_current_training_pairs():
     """A pair changed without `musoya train` would leave the search on old examples."""
     pairs = yaml.safe_load(TRAINING.read_text(encoding="utf-8"))
     everything = pairs + yaml.safe_load(COVERAGE.read_text(encoding="utf-8"))
-    vectors, articles, fingerprint = examples.load(examples.EXAMPLES)
-    assert fingerprint == examples.fingerprint(everything)
-    voting = [everything[i]["article"] for i in examples.voting(everything)]
-    assert articles == voting and vectors.shape == (len(voting), 384)
+    shipped = examples.load(examples.EXAMPLES)
+    assert shipped.fingerprint == examples.fingerprint(everything)
+    voting = [everything[i] for i in examples.voting(everything)]
+    assert shipped.articles == [p["article"] for p in voting] and shipped.vectors.shape == (len(voting), 384)
+    assert shipped.questions == [p["question"] for p in voting]
     with np.load(encoder.ENCODER) as data:
         assert str(data["pairs"]) == examples.fingerprint(pairs)
     assert reranking.Model.load(reranking.RERANKER).coef.shape == (len(reranking.FEATURES),)
@@ -110,6 +125,21 @@ def test_more_results_than_candidates_keep_the_fused_order_after_them(library_wi
     hits = library_with_examples.search("égalité des femmes et des hommes", top_k=30).hits
     assert len(hits) == 30 and len({(h.instrument, h.key) for h in hits}) == 30
     assert hits[0].score >= hits[-1].score
+
+
+def test_the_question_s_words_reach_the_examples_vote(library_with_examples, tmp_path):
+    """Weights that trust only the word vote: an example sharing the question's words brings its article."""
+    coef = [0.0] * len(reranking.FEATURES)
+    coef[reranking.FEATURES.index("word_rank")] = -5.0
+    weights = {"features": list(reranking.FEATURES), "mean": [0.0] * len(coef), "scale": [1.0] * len(coef),
+               "coef": coef, "bias": 0.0}
+    (tmp_path / "reranker.json").write_text(json.dumps(weights), encoding="utf-8")
+    by_words = Searcher(library_with_examples.index, FakeTextEmbedder, top_k=5,
+                        examples=library_with_examples.examples, reranker=str(tmp_path / "reranker.json"))
+    hits = by_words.search("discrimination salariale : son père la garde à la maison").hits
+    assert (hits[0].instrument, hits[0].article) == ("un-cde-1989", "28")
+    hits = by_words.search("discrimination salariale des femmes").hits  # no word of the example
+    assert (hits[0].instrument, hits[0].article) != ("un-cde-1989", "28")
 
 
 def test_an_article_both_lists_put_first_stays_first(library_with_examples):
