@@ -19,7 +19,11 @@ if TYPE_CHECKING:  # the chat client is only loaded when an explanation endpoint
 
 CARD_ARTICLES = 5
 MAX_THEMES = 3
-RELATIVE_FLOOR = 0.1  # an article whose score is under a tenth of the best one is not shown as an answer
+# An article whose score is under this share of the best one is not shown as an answer. Measured on the
+# ten evaluation sets (543 answerable questions, served reranker): at 0.1 the card dropped the expected
+# article for 11 questions it had in its first five (primary on the card, later sets 0.837 → 0.812); at
+# 0.05 for none, with 4.7 articles shown instead of 4.1 (later sets; relevant share of those shown 0.34 → 0.32).
+RELATIVE_FLOOR = 0.05
 
 
 @dataclass
