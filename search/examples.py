@@ -22,7 +22,7 @@ import hashlib
 import json
 import math
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -32,6 +32,7 @@ from ingest.analyzer import analyze
 
 EXAMPLES = Path(__file__).with_name("examples.npz")
 MIN_EXAMPLES = 3
+K1, B = 1.2, 0.75  # BM25 of the word vote, as on the sparse side
 
 
 def fingerprint(pairs: list[dict]) -> str:
@@ -52,8 +53,6 @@ class Examples:
     articles: list[str]
     questions: list[str]
     fingerprint: str = ""
-    k1: float = field(default=1.2, repr=False)
-    b: float = field(default=0.75, repr=False)
 
     def without(self, article: str) -> "Examples":
         """The examples less those of `article`: it is then searched as an article no example describes."""
@@ -75,9 +74,9 @@ class Examples:
         average = sum(lengths) / max(len(bags), 1) or 1.0
         postings = defaultdict(list)
         for i, bag in enumerate(bags):
-            norm = self.k1 * (1 - self.b + self.b * lengths[i] / average)
+            norm = K1 * (1 - B + B * lengths[i] / average)
             for term, tf in bag.items():
-                postings[term].append((i, tf * (self.k1 + 1) / (tf + norm)))
+                postings[term].append((i, tf * (K1 + 1) / (tf + norm)))
         n = len(bags)
         idf = {t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in postings.items()}
         return postings, idf
