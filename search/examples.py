@@ -28,11 +28,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.analyzer import analyze
+from ingest.analyzer import analyze, document_weights, query_weights
 
 EXAMPLES = Path(__file__).with_name("examples.npz")
 MIN_EXAMPLES = 3
-K1, B = 1.2, 0.75  # BM25 of the word vote, as on the sparse side
 
 
 def fingerprint(pairs: list[dict]) -> str:
@@ -67,17 +66,15 @@ class Examples:
         return [self.articles[i] for i in order if i != exclude]
 
     @cached_property
-    def _postings(self) -> tuple[dict[str, list[tuple[int, float]]], dict[str, float]]:
-        """BM25 over the questions: each term's (example, weight) pairs, and its idf."""
-        bags = [Counter(analyze(q)) for q in self.questions]
-        lengths = [sum(bag.values()) for bag in bags]
-        average = sum(lengths) / max(len(bags), 1) or 1.0
+    def _postings(self) -> tuple[dict[int, list[tuple[int, float]]], dict[int, float]]:
+        """BM25 over the questions, weighted as the sparse side weighs articles: each term's
+        (example, weight) pairs, and its idf."""
+        average = sum(len(analyze(q)) for q in self.questions) / max(len(self.questions), 1) or 1.0
         postings = defaultdict(list)
-        for i, bag in enumerate(bags):
-            norm = K1 * (1 - B + B * lengths[i] / average)
-            for term, tf in bag.items():
-                postings[term].append((i, tf * (K1 + 1) / (tf + norm)))
-        n = len(bags)
+        for i, question in enumerate(self.questions):
+            for term, weight in document_weights(question, average).items():
+                postings[term].append((i, weight))
+        n = len(self.questions)
         idf = {t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in postings.items()}
         return postings, idf
 
@@ -85,7 +82,7 @@ class Examples:
         """Each article's best BM25 score among its examples for the question's words, best first."""
         postings, idf = self._postings
         scores = defaultdict(float)
-        for term in set(analyze(question)):
+        for term in query_weights(question):
             for i, weight in postings.get(term, ()):
                 scores[i] += idf[term] * weight
         scores.pop(exclude, None)

@@ -18,8 +18,7 @@ from pathlib import Path
 import numpy as np
 from haystack import Document, component
 
-from search.examples import Examples
-from search.examples import load as load_examples
+from search.examples import Examples, load as load_examples
 from search.fusion import articles_of
 
 RERANKER = Path(__file__).with_name("reranker.json")
