@@ -212,20 +212,26 @@ def configurations(settings: Settings, index: Index) -> dict[str, tuple[Searcher
     chosen["+ thèmes"] = (Searcher(index, embedder, K, **step, tagger=tagger), "hybrid")
     examples, reranker = (str(p) if p and p.is_file() else None for p in (settings.examples, settings.reranker))
     if examples and reranker:
-        chosen["+ reclassement appris (questions d’exemple)"] = (
-            Searcher(index, embedder, K, **step, tagger=tagger, examples=examples, reranker=reranker), "hybrid")
+        step.update(examples=examples, reranker=reranker)
+        chosen["+ reclassement appris (questions d’exemple)"] = (Searcher(index, embedder, K, **step, tagger=tagger),
+                                                                "hybrid")
+    crossrefs = str(settings.crossrefs) if settings.crossrefs.is_file() else None
+    if crossrefs:
+        chosen["+ articles liés (correspondances)"] = (Searcher(index, embedder, K, **step, tagger=tagger,
+                                                                crossrefs=crossrefs), "hybrid")
     chosen[SERVED] = (Searcher(index, tuned, K, glossary=glossary,
                                dense_weight=settings.dense_weight, expand_dense=settings.expand_dense,
                                vocabulary=vocabulary if settings.spelling_tolerance else None,
                                tagger=tagger if settings.theme_boost else None,
-                               theme_boost=settings.theme_boost, examples=examples, reranker=reranker), "hybrid")
+                               theme_boost=settings.theme_boost, examples=examples, reranker=reranker,
+                               crossrefs=crossrefs if settings.linked_articles else None), "hybrid")
     return chosen
 
 
 def _same(a: Searcher, b: Searcher) -> bool:
     def knobs(s: Searcher):
         return (s.text_embedder_factory, s.glossary, s.dense_weight, s.expand_dense, s.vocabulary is None,
-                s.tagger is None, s.theme_boost, s.examples, s.reranker)
+                s.tagger is None, s.theme_boost, s.examples, s.reranker, s.crossrefs)
 
     return knobs(a) == knobs(b)
 

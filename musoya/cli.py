@@ -112,6 +112,8 @@ def _print_hits(result) -> None:
         typer.echo("Aucun texte trouvé.")
     for rank, hit in enumerate(result.hits, start=1):
         typer.secho(f"{rank}. {hit.citation}  (score {hit.score:.3f})", bold=True)
+        if hit.linked_from:
+            typer.echo(f"   (lien : {hit.link_note})")
         lines = [line for line in hit.text.splitlines() if line.strip()][:3]
         for line in lines:
             typer.echo("   " + (line if len(line) <= 200 else line[:199] + "…"))

@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     expand_dense: bool = False  # glossary terms also added to the dense query (no better, and slower: evals)
     spelling_tolerance: bool = True  # misspelt words also match their corpus neighbours (sparse side)
     theme_boost: float = 1.0  # how much the question’s themes raise their articles (0: not at all)
+    linked_articles: bool = True  # the first articles' cross-referenced provisions join the list (6th place on)
     qdrant_path: Path | None = None
     qdrant_url: str | None = None
     qdrant_api_key: SecretStr | None = None

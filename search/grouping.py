@@ -6,6 +6,10 @@ from dataclasses import asdict, dataclass, field
 
 from haystack import Document, component
 
+# A cross-reference's relation (search/crossrefs.py), as a verb: « X met en œuvre cet article ».
+VERBS = {"met en œuvre": "met en œuvre", "mis en œuvre par": "est mis en œuvre par", "en deçà de": "est en deçà de",
+         "plus protecteur que": "est plus protecteur que", "même objet": "a le même objet que"}
+
 
 @dataclass
 class Hit:
@@ -22,6 +26,15 @@ class Hit:
     kind: str = ""
     pages: list[int] = field(default_factory=list)
     themes: list[str] = field(default_factory=list)
+    linked_from: str = ""  # the article found whose cross-reference brought this one (search/linking.py)
+    link: str = ""  # their relation, as the linking article states it ("met en œuvre"…)
+
+    @property
+    def link_note(self) -> str:
+        """Why a linked article is listed: « Code pénal 2024, art. 327-12 met en œuvre cet article »."""
+        if not self.linked_from:
+            return ""
+        return f"{self.linked_from} {VERBS.get(self.link, self.link)} cet article"
 
     @property
     def citation(self) -> str:
@@ -73,6 +86,8 @@ class ArticleGrouper:
             kind=meta.get("kind", ""),
             pages=list(meta.get("pages") or []),
             themes=list(meta.get("themes") or []),
+            linked_from=meta.get("linked_from", ""),
+            link=meta.get("link", ""),
         )
 
     def _article_text(self, doc: Document) -> str:

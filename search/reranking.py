@@ -212,7 +212,7 @@ class LearnedReranker:
             best_chunk.setdefault(_article(doc), doc)
         extra = [a for a in candidates if a not in best_chunk]
         chunks = [*best_chunk.values(),
-                  *(d for d in corpus.first_chunks_of(extra, self.document_store) if _passes(filters, d))]
+                  *(d for d in corpus.first_chunks_of(extra, self.document_store) if passes(filters, d))]
         ranked = sorted((replace(d, score=float(scores[_article(d)])) for d in chunks), key=lambda d: d.score,
                         reverse=True)
         agreed = sparse_articles[0] if sparse_articles[:1] == dense_articles[:1] else None
@@ -223,7 +223,7 @@ class LearnedReranker:
         return {"documents": ranked, "best_example": best_example}
 
 
-def _passes(filters: dict | None, doc: Document) -> bool:
+def passes(filters: dict | None, doc: Document) -> bool:
     """The searcher's filters (all `==`, joined by AND); a list field passes when it holds the value."""
     for condition in (filters or {}).get("conditions", []):
         value = doc.meta.get(condition["field"].removeprefix("meta."))

@@ -18,6 +18,7 @@ from ingest.sparse import FrenchSparseTextEmbedder
 from search.expansion import QueryExpander
 from search.fusion import ThemeBoost, WeightedFusion, articles_of
 from search.grouping import ArticleGrouper, Hit
+from search.linking import LinkedArticles
 from search.query_cache import CachedTextEmbedder
 from search.reranking import CANDIDATES, LearnedReranker
 from search.spelling import SpellingCorrector, build_vocabulary
@@ -51,7 +52,7 @@ class SearchResult:
             "hits": [
                 {"instrument": h.instrument, "article": h.article, "short_title": h.short_title,
                  "score": h.score, "text": h.text, "key": h.key, "citation": h.citation,
-                 "hierarchy": h.hierarchy}
+                 "hierarchy": h.hierarchy, "linked_from": h.linked_from, "link": h.link}
                 for h in self.hits
             ],
         }
@@ -96,8 +97,10 @@ class Searcher:
 
     def __init__(self, index: Index, text_embedder_factory, top_k: int = 10, glossary: str | None = None,
                  dense_weight: float = 0.5, expand_dense: bool = False, vocabulary=None, tagger=None,
-                 theme_boost: float = 1.0, examples: str | None = None, reranker: str | None = None):
+                 theme_boost: float = 1.0, examples: str | None = None, reranker: str | None = None,
+                 crossrefs: str | None = None):
         self.index = index
+        self.crossrefs = crossrefs  # curated links: the first articles' linked provisions join the list
         self.examples = examples  # training questions' vectors: their articles join the candidates
         self.reranker = reranker  # learnt weights ordering the candidates (needs the examples)
         self.tagger = tagger  # curated themes: the question's themes raise their articles
@@ -165,6 +168,10 @@ class Searcher:
             pipeline.connect("fusion.dense_articles", "reranker.dense_articles")
             pipeline.connect(ranked, "reranker.documents")
             ranked = "reranker.documents"
+        if self.crossrefs:
+            pipeline.add_component("linker", LinkedArticles(store, self.crossrefs))
+            pipeline.connect(ranked, "linker.documents")
+            ranked = "linker.documents"
         pipeline.connect(ranked, "grouper.documents")
         return pipeline
 
@@ -189,6 +196,8 @@ class Searcher:
         pipeline = self._pipeline(mode)
         filters = build_filters(instrument, jurisdiction, kind, theme)
         inputs = {"grouper": {"top_k": k}}
+        if self.crossrefs:
+            inputs["linker"] = {"filters": filters, "collection": collection}
         retrievers = [name for name in ("dense_retriever", "sparse_retriever") if name in pipeline.graph.nodes]
         depth = k
         if self._reranks(mode):
@@ -247,6 +256,7 @@ def open_searcher(settings, client, announce=print) -> Searcher:
 
         tagger = ThemeTagger(load_themes(settings.themes))
     examples, reranker = (str(p) if p and p.is_file() else None for p in (settings.examples, settings.reranker))
+    crossrefs = str(settings.crossrefs) if settings.linked_articles and settings.crossrefs.is_file() else None
     return Searcher(Index(settings, client), partial(text_embedder, settings, announce), settings.top_k, glossary,
                     settings.dense_weight, settings.expand_dense, vocabulary, tagger, settings.theme_boost,
-                    examples, reranker)
+                    examples, reranker, crossrefs)

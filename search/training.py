@@ -92,7 +92,8 @@ def train(settings, client, pairs: list[dict], epochs: int = encoder.EPOCHS, see
             held_out = [i for i in kept if folds[i] == f]
             held_vectors = dict(zip(held_out, embed([questions[i] for i in held_out])))
             searcher = open_searcher(settings.model_copy(update={"model": str(merged), "query_encoder": None,
-                                                                 "reranker": None}), client, announce=lambda _: None)
+                                                                 "reranker": None, "linked_articles": False}),
+                                     client, announce=lambda _: None)
             for i in held_out:
                 result = searcher.search(pairs[i]["question"], top_k=reranking.CANDIDATES)
                 lists = ([f"{h.instrument}:{h.key}" for h in result.hits], result.ranked.get("sparse", []),

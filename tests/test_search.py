@@ -115,3 +115,25 @@ def test_no_usage_data_leaves_the_computer():
     env = {k: v for k, v in os.environ.items() if k != "HAYSTACK_TELEMETRY_ENABLED"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env)
     assert out.stdout.strip() == "None", out.stderr
+
+
+def test_linked_provisions_join_the_list_after_the_first_five(searcher, tmp_path):
+    """The curated cross-references of the first articles found come in from the sixth place,
+    labelled; the first five stay as ranked, and the filters still apply."""
+    links = tmp_path / "crossrefs.yaml"
+    links.write_text("- national: mali-constitution-2023:10\n  international: oit-c183-protection-maternite-2000:1\n"
+                     "  relation: même objet\n  theme: travail\n  reviewed: true\n", encoding="utf-8")
+    linking = Searcher(searcher.index, FakeTextEmbedder, top_k=5, crossrefs=str(links))
+    question = "droit à l’éducation, à la santé et à la protection sociale de tout citoyen"
+    plain = [(h.instrument, h.key) for h in searcher.search(question, top_k=10, mode="sparse").hits]
+    assert plain[0] == ("mali-constitution-2023", "10")
+    assert ("oit-c183-protection-maternite-2000", "1") not in plain
+    hits = linking.search(question, top_k=10, mode="sparse").hits
+    assert [(h.instrument, h.key) for h in hits[:5]] == plain[:5]
+    assert (hits[5].instrument, hits[5].key) == ("oit-c183-protection-maternite-2000", "1")
+    assert hits[5].link_note == "Constitution 2023, art. 10 a le même objet que cet article"
+    assert not any(h.linked_from for h in hits[:5] + hits[6:])
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert [(h.instrument, h.key) for h in linking.search(question, top_k=5, mode="sparse").hits] == plain[:5]
+    national = linking.search(question, top_k=10, mode="sparse", jurisdiction="Mali").hits
+    assert national and {h.jurisdiction for h in national} == {"Mali"}
