@@ -183,7 +183,16 @@ def theme_labels(ids: list[str]) -> str:
 # ---------------------------------------------------------------- Rechercher
 
 
-def show_card_article(rank: int, item, dossier: str | None) -> None:
+def article_text(instrument: str, key: str, version: str) -> str | None:
+    """A linked article's verbatim text, from the same reading as « Parcourir » (None if unreadable)."""
+    try:
+        _, articles = instrument_text(instrument, version)
+    except (KeyError, ParseError, OSError):
+        return None
+    return next((a["text"] for a in articles if a["key"] == key), None)
+
+
+def show_card_article(rank: int, item, dossier: str | None, version: str) -> None:
     hit = item.hit
     with st.container(border=True):
         st.markdown(f"**{rank}. {html.escape(hit.citation)}**")
@@ -204,6 +213,11 @@ def show_card_article(rank: int, item, dossier: str | None) -> None:
                 st.markdown(f"- [{html.escape(r['short_title'])}, art. {html.escape(r['article'])}]"
                             f"({reading_link(r['instrument'], r['article'])}) — *{html.escape(r['relation'])}*"
                             + (f" : {html.escape(r['note'])}" if r["note"] else ""))
+                text = article_text(r["instrument"], r["article"], version)
+                if text:  # the note is the curators' summary; the article itself, to quote
+                    with st.expander(f"Texte de {r['short_title']}, art. {r['article']}, mot pour mot"):
+                        verbatim(text)
+                        add_to_dossier_button(dossier, r["instrument"], r["article"], f"lien-{rank}")
         if see_also:
             st.caption("Voir aussi (liens non encore vérifiés) : " + " · ".join(
                 f"{r['short_title']}, art. {r['article']}" for r in see_also))
@@ -213,7 +227,7 @@ def show_card_article(rank: int, item, dossier: str | None) -> None:
             add_to_dossier_button(dossier, hit.instrument, hit.key, "recherche")
 
 
-def search_page(catalog: list[dict], dossier: str | None) -> None:
+def search_page(catalog: list[dict], version: str, dossier: str | None) -> None:
     by_id = {i["id"]: i for i in catalog}
     known = themes(str(get_settings().themes))
     with st.sidebar:
@@ -280,7 +294,7 @@ def search_page(catalog: list[dict], dossier: str | None) -> None:
         elif explanation and explanation.error:
             st.caption(explanation.error)
     for rank, item in enumerate(card.articles, start=1):
-        show_card_article(rank, item, dossier)
+        show_card_article(rank, item, dossier, version)
 
 
 # ---------------------------------------------------------------- Parcourir
@@ -604,7 +618,7 @@ def main() -> None:
     catalog = instruments(str(get_settings().corpus_dir), version)
     dossier = active_dossier()
     if page == "rechercher":
-        search_page(catalog, dossier)
+        search_page(catalog, version, dossier)
     elif page == "parcourir":
         browse_page(catalog, version, dossier)
     elif page == "dossiers":

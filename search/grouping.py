@@ -7,8 +7,9 @@ from dataclasses import asdict, dataclass, field
 from haystack import Document, component
 
 # A cross-reference's relation (search/crossrefs.py), as a verb: « X met en œuvre cet article ».
-VERBS = {"met en œuvre": "met en œuvre", "mis en œuvre par": "est mis en œuvre par", "en deçà de": "est en deçà de",
-         "plus protecteur que": "est plus protecteur que", "même objet": "a le même objet que"}
+VERBS = {"met en œuvre": "met en œuvre", "mis en œuvre par": "est mis en œuvre par",
+         "en deçà de": "est en deçà de", "plus protecteur que": "est plus protecteur que",
+         "même objet": "a le même objet que"}
 
 
 @dataclass

@@ -1,12 +1,14 @@
 """The first app screen, driven by Streamlit's AppTest against a real (fake-embedded) index."""
 
+import html
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import FakeDocumentEmbedder, FakeTextEmbedder, bundle
 from briefs.dossiers import DossierStore
 from ingest.index import Index
-from ingest.sources import library
+from ingest.sources import library, read
 from ingest.store import open_client
 from musoya.settings import ROOT, get_settings
 
@@ -125,6 +127,15 @@ def test_an_answer_card_highlights_and_links_and_fills_a_dossier_that_survives_a
     assert "<mark" in bodies, "the answering sentences are highlighted"
     texts = " ".join(m.value for m in at.markdown)
     assert "Ce que disent les engagements internationaux" in texts and "CEDEF" in texts
+    # the linked provision itself, verbatim, one click away, and into the dossier from there
+    linked = next(e for e in at.expander if e.label == "Texte de CEDEF (CEDAW), art. 16, mot pour mot")
+    article = next(a for a in read(next(s for s in library(app_env) if s.instrument_id == "un-cedef-1979"))[1]
+                   if a.key == "16")
+    assert html.escape(article.text) in " ".join(h.proto.body for h in linked.get("html"))
+    at = linked.button[0].click().run()
+    assert not at.exception, at.exception
+    held = {(e.instrument, e.key) for e in DossierStore(app_env).entries("Mariage des enfants")}
+    assert ("un-cedef-1979", "16") in held
     labels = [b.label for b in at.button]
     add = next((b for b in at.button if b.label == "Ajouter au dossier « Mariage des enfants »"), None)
     assert add is not None, labels
