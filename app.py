@@ -102,6 +102,12 @@ def instrument_text(instrument_id: str, version: str):
     return instrument.to_dict(), [a.to_dict() for a in articles]
 
 
+@st.cache_resource(show_spinner=False)
+def article_texts(instrument_id: str, version: str) -> dict[str, str]:
+    """Each article's verbatim text by key, as « Parcourir » reads it; shared, never modified."""
+    return {a.key: a.text for a in open_instrument(get_settings(), instrument_id)[1]}
+
+
 def build_index() -> None:
     bar = st.progress(0.0, text="Préparation…")
 
@@ -184,12 +190,11 @@ def theme_labels(ids: list[str]) -> str:
 
 
 def article_text(instrument: str, key: str, version: str) -> str | None:
-    """A linked article's verbatim text, from the same reading as « Parcourir » (None if unreadable)."""
+    """A linked article's text (None if its instrument cannot be read)."""
     try:
-        _, articles = instrument_text(instrument, version)
+        return article_texts(instrument, version).get(key)
     except (KeyError, ParseError, OSError):
         return None
-    return next((a["text"] for a in articles if a["key"] == key), None)
 
 
 def show_card_article(rank: int, item, dossier: str | None, version: str) -> None:
