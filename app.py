@@ -214,7 +214,7 @@ def show_card_article(rank: int, item, dossier: str | None, version: str) -> Non
             heading = ("Ce que disent les engagements internationaux" if hit.jurisdiction == "Mali"
                        else "Ce que dit la loi malienne")
             st.markdown(f"**{heading}**")
-            for r in links:
+            for n, r in enumerate(links):
                 st.markdown(f"- [{html.escape(r['short_title'])}, art. {html.escape(r['article'])}]"
                             f"({reading_link(r['instrument'], r['article'])}) — *{html.escape(r['relation'])}*"
                             + (f" : {html.escape(r['note'])}" if r["note"] else ""))
@@ -222,7 +222,7 @@ def show_card_article(rank: int, item, dossier: str | None, version: str) -> Non
                 if text:  # the note is the curators' summary; the article itself, to quote
                     with st.expander(f"Texte de {r['short_title']}, art. {r['article']}, mot pour mot"):
                         verbatim(text)
-                        add_to_dossier_button(dossier, r["instrument"], r["article"], f"lien-{rank}")
+                        add_to_dossier_button(dossier, r["instrument"], r["article"], f"lien-{rank}-{n}")
         if see_also:
             st.caption("Voir aussi (liens non encore vérifiés) : " + " · ".join(
                 f"{r['short_title']}, art. {r['article']}" for r in see_also))
