@@ -6,6 +6,8 @@ from dataclasses import replace
 
 from haystack import Document, component, default_from_dict, default_to_dict
 
+from search.grouping import article_of
+
 RRF_K = 60
 
 
@@ -48,7 +50,7 @@ class WeightedFusion:
 
 def articles_of(documents: list[Document]) -> list[str]:
     """`instrument:key` of each document, best first, each article once."""
-    return list(dict.fromkeys(f"{d.meta['instrument']}:{d.meta['key']}" for d in documents))
+    return list(dict.fromkeys(article_of(d) for d in documents))
 
 
 @component

@@ -49,6 +49,30 @@ class Hit:
         return {**asdict(self), "citation": self.citation}
 
 
+def article_of(doc: Document) -> str:
+    """`instrument:key`, the id an article goes by in search."""
+    return f"{doc.meta['instrument']}:{doc.meta['key']}"
+
+
+class FirstChunks:
+    """Each article's first chunk (it carries the whole article text), fetched once per serving
+    collection: a new index starts afresh."""
+
+    def __init__(self, document_store):
+        self.document_store = document_store
+        self.collection: str | None = None
+        self.chunks: dict[str, Document] = {}
+
+    def of(self, articles: list[str], collection: str) -> dict[str, Document]:
+        if collection != self.collection:
+            self.chunks, self.collection = {}, collection
+        chunks = self.chunks  # a new index may swap the dict meanwhile: this call keeps its own
+        missing = [a.replace(":", "|", 1) + "|0" for a in articles if a not in chunks]
+        if missing:
+            chunks.update({article_of(d): d for d in self.document_store.get_documents_by_id(missing)})
+        return {a: chunks[a] for a in articles if a in chunks}
+
+
 @component
 class ArticleGrouper:
     """Keeps the best chunk per article and restores the whole verbatim article text."""

@@ -22,15 +22,12 @@ from pathlib import Path
 from haystack import Document, component
 
 from search.crossrefs import load_crossrefs
+from search.grouping import FirstChunks, article_of
 from search.reranking import passes
 
 KEPT = 5  # the first articles, left as ranked
 SOURCES = 3  # the first articles whose links join the list
 PER_SOURCE = 2  # links taken from each of them (reviewed ones first)
-
-
-def _article(doc: Document) -> str:
-    return f"{doc.meta['instrument']}:{doc.meta['key']}"
 
 
 @component
@@ -39,26 +36,14 @@ class LinkedArticles:
     `linked_from` (the citation of the article that brought it) and `link` (the relation)."""
 
     def __init__(self, document_store, crossrefs: str):
-        self.document_store = document_store
         self.crossrefs = load_crossrefs(Path(crossrefs))
-        self.first_chunks: dict[str, Document] = {}  # of the serving collection: a new index empties it
-        self.collection = None
-
-    def _first_chunks(self, refs: list[str], collection: str) -> dict[str, Document]:
-        """Each article's first chunk (it carries the whole text), fetched once per index."""
-        if collection != self.collection:
-            self.first_chunks, self.collection = {}, collection
-        chunks = self.first_chunks
-        missing = [ref.replace(":", "|", 1) + "|0" for ref in refs if ref not in chunks]
-        if missing:
-            chunks.update({_article(d): d for d in self.document_store.get_documents_by_id(missing)})
-        return {ref: chunks[ref] for ref in refs if ref in chunks}
+        self.first_chunks = FirstChunks(document_store)
 
     @component.output_types(documents=list[Document])
     def run(self, documents: list[Document], collection: str, filters: dict | None = None):
         ranked: dict[str, Document] = {}
         for doc in sorted(documents, key=lambda d: d.score or 0.0, reverse=True):
-            ranked.setdefault(_article(doc), doc)  # an article's best chunk
+            ranked.setdefault(article_of(doc), doc)  # an article's best chunk
         order = list(ranked)
         wanted: dict[str, tuple[Document, str]] = {}  # linked article → (the article that links it, relation)
         for source in order[:SOURCES]:
@@ -68,14 +53,14 @@ class LinkedArticles:
                 wanted.setdefault(link.ref, (doc, link.relation))
         if not wanted:
             return {"documents": documents}
-        fetched = self._first_chunks([ref for ref in wanted if ref not in ranked], collection)
+        fetched = self.first_chunks.of([ref for ref in wanted if ref not in ranked], collection)
         linked = []
         for ref, (source, relation) in wanted.items():
             doc = ranked.get(ref) or fetched.get(ref)
             if doc is not None and passes(filters, doc):
                 citation = f"{source.meta['short_title']}, {source.meta['label']}"
                 linked.append(replace(doc, meta={**doc.meta, "link": relation, "linked_from": citation}))
-        moved = {_article(d) for d in linked}
+        moved = {article_of(d) for d in linked}
         rest = [ranked[a] for a in order[KEPT:] if a not in moved]
         tail = []
         while linked or rest:

@@ -20,6 +20,7 @@ from haystack import Document, component
 
 from search.examples import Examples, load as load_examples
 from search.fusion import articles_of
+from search.grouping import FirstChunks, article_of
 
 RERANKER = Path(__file__).with_name("reranker.json")
 SIGNALS = ("fused_rank", "sparse_rank", "dense_rank", "example_rank", "near_examples", "cosine_gap", "national", "voted")
@@ -123,7 +124,6 @@ class Corpus:
         with self._lock:
             if collection != self.collection:
                 self._read(collection)
-                self.first_chunks: dict[str, Document] = {}
                 self.collection = collection
         return self
 
@@ -149,14 +149,6 @@ class Corpus:
         self.starts = np.searchsorted(self.owner, np.arange(len(self.position)))
         self.national = {row[0] for row in rows if row[1] == "Mali"}
 
-    def first_chunks_of(self, articles: list[str], document_store) -> list[Document]:
-        """The first chunk of each article (it carries the whole article text), fetched once."""
-        missing = [a for a in articles if a not in self.first_chunks]
-        if missing:
-            for doc in document_store.get_documents_by_id([a.replace(":", "|", 1) + "|0" for a in missing]):
-                self.first_chunks[_article(doc)] = doc
-        return [self.first_chunks[a] for a in articles if a in self.first_chunks]
-
     def best_cosines(self, query: np.ndarray, articles: list[str]) -> dict[str, float]:
         """Each article's best chunk cosine with `query`, and the best over the corpus under ""."""
         per_article = np.maximum.reduceat(self.vectors @ query, self.starts)
@@ -175,10 +167,6 @@ def signals(corpus: Corpus, fused: list[str], sparse: list[str], dense: list[str
                               examples.word_votes(question, exclude))
 
 
-def _article(doc: Document) -> str:
-    return f"{doc.meta['instrument']}:{doc.meta['key']}"
-
-
 @component
 class LearnedReranker:
     """Orders the fused articles and the nearest examples' articles by the learnt model.
@@ -191,8 +179,8 @@ class LearnedReranker:
     """
 
     def __init__(self, document_store, client, examples: str, weights: str):
-        self.document_store = document_store
         self.corpus = Corpus(client)
+        self.first_chunks = FirstChunks(document_store)
         self.examples = load_examples(Path(examples))
         self.model = Model.load(Path(weights))
 
@@ -209,15 +197,15 @@ class LearnedReranker:
             scores[article] = floor / (2 + position)  # past the candidates, the fused order stays
         best_chunk = {}
         for doc in documents:  # fused order: an article's first chunk here is its best passage
-            best_chunk.setdefault(_article(doc), doc)
+            best_chunk.setdefault(article_of(doc), doc)
         extra = [a for a in candidates if a not in best_chunk]
         chunks = [*best_chunk.values(),
-                  *(d for d in corpus.first_chunks_of(extra, self.document_store) if passes(filters, d))]
-        ranked = sorted((replace(d, score=float(scores[_article(d)])) for d in chunks), key=lambda d: d.score,
+                  *(d for d in self.first_chunks.of(extra, collection).values() if passes(filters, d))]
+        ranked = sorted((replace(d, score=float(scores[article_of(d)])) for d in chunks), key=lambda d: d.score,
                         reverse=True)
         agreed = sparse_articles[0] if sparse_articles[:1] == dense_articles[:1] else None
-        if ranked and agreed and agreed in scores and _article(ranked[0]) != agreed:
-            first = next(d for d in ranked if _article(d) == agreed)
+        if ranked and agreed and agreed in scores and article_of(ranked[0]) != agreed:
+            first = next(d for d in ranked if article_of(d) == agreed)
             ranked = [replace(first, score=ranked[0].score), *(d for d in ranked if d is not first)]
         best_example = float(np.max(self.examples.vectors @ vector)) if self.examples.articles else 0.0
         return {"documents": ranked, "best_example": best_example}
