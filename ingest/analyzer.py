@@ -65,11 +65,15 @@ def term_id(term: str) -> int:
     return int.from_bytes(hashlib.blake2b(term.encode(), digest_size=4).digest(), "little") & 0x7FFFFFFF
 
 
-def document_weights(text: str, avg_len: float, k1: float = 1.2, b: float = 0.75) -> dict[int, float]:
-    """BM25 term-frequency part; Qdrant's IDF modifier supplies the other half."""
-    terms = analyze(text)
+def term_weights(terms: list[str], avg_len: float, k1: float = 1.2, b: float = 0.75) -> dict[str, float]:
+    """BM25 term-frequency part of each term of a text; the IDF is the other half."""
     norm = k1 * (1 - b + b * len(terms) / avg_len)
-    return {term_id(t): tf * (k1 + 1) / (tf + norm) for t, tf in Counter(terms).items()}
+    return {t: tf * (k1 + 1) / (tf + norm) for t, tf in Counter(terms).items()}
+
+
+def document_weights(text: str, avg_len: float) -> dict[int, float]:
+    """BM25 term-frequency part; Qdrant's IDF modifier supplies the other half."""
+    return {term_id(t): weight for t, weight in term_weights(analyze(text), avg_len).items()}
 
 
 def query_weights(text: str) -> dict[int, float]:

@@ -27,12 +27,14 @@ SIGNALS = ("fused_rank", "sparse_rank", "dense_rank", "example_rank", "near_exam
 # Whether any example question describes the article, and each signal again for such articles only: an
 # article no example describes (a text the user adds) is then weighed on its own terms, not as a loser
 # of the examples' vote.
-# The examples' word vote (search/examples.py): the article's rank among the articles whose examples share
-# the question's words, and its best score against the best one.
-WORDS = ("word_rank", "word_score")
+# The examples' votes by their words and by their character 4-grams (search/examples.py): the article's
+# rank among the articles whose examples share the question's words (4-grams), and its best score against
+# the best one.
+WORDS = ("word_rank", "word_score", "gram_rank", "gram_score")
 FEATURES = (*SIGNALS, "described", *(f"{name} × described" for name in SIGNALS), *WORDS)
 CANDIDATES = 15  # articles of the fused list that are reranked
 VOTERS = 20  # articles of the nearest examples added as candidates
+WORD_VOTERS = 5  # and the first articles of the word vote (« je te répudie » names one the vectors miss)
 ABSENT = 40  # the rank given to an article a list did not return
 
 
@@ -40,22 +42,31 @@ def _rank(position: int | None) -> float:
     return math.log1p(position if position is not None else ABSENT)
 
 
+def candidates_of(fused: list[str], examples: list[str], words: dict[str, float]) -> list[str]:
+    """The first fused articles, the nearest examples' articles, the word vote's first ones."""
+    return list(dict.fromkeys(fused[:CANDIDATES] + list(dict.fromkeys(examples))[:VOTERS] + list(words)[:WORD_VOTERS]))
+
+
+def _votes(votes: dict[str, float]) -> tuple[dict[str, int], float]:
+    """Each article's place in a vote, and the best score (to scale the others)."""
+    return {a: i + 1 for i, a in enumerate(votes)}, next(iter(votes.values()), 1.0) or 1.0
+
+
 def candidate_features(fused: list[str], sparse: list[str], dense: list[str], examples: list[str],
-                       cosines: dict[str, float], national: set[str],
-                       words: dict[str, float] | None = None) -> tuple[list[str], np.ndarray]:
-    """Candidates (the first fused articles, then the nearest examples' articles) and their signals.
+                       cosines: dict[str, float], national: set[str], words: dict[str, float] | None = None,
+                       grams: dict[str, float] | None = None) -> tuple[list[str], np.ndarray]:
+    """The candidates (`candidates_of`) and their signals.
 
     `examples` is the example questions' articles, nearest first (one per example);
     `cosines` maps each candidate to its best chunk's cosine with the question vector, and
-    holds the best cosine over the corpus under the key "". `words`: the examples' word vote,
-    best first (`Examples.word_votes`).
+    holds the best cosine over the corpus under the key "". `words`, `grams`: the examples' votes
+    by words and by 4-grams, best first (`Examples.word_votes`, `Examples.gram_votes`).
     """
-    words = words or {}
-    word_rank = {a: i + 1 for i, a in enumerate(words)}
-    best_words = next(iter(words.values()), 1.0) or 1.0
+    words, grams = words or {}, grams or {}
+    (word_rank, best_words), (gram_rank, best_grams) = _votes(words), _votes(grams)
     fused = fused[:CANDIDATES]  # as in training, where the search returned this many articles
     voted = list(dict.fromkeys(examples))[:VOTERS]
-    candidates = list(dict.fromkeys(fused + voted))
+    candidates = candidates_of(fused, examples, words)
     positions = [{a: i + 1 for i, a in reversed(list(enumerate(ranked)))} for ranked in (fused, sparse, dense)]
     example_rank = {a: i + 1 for i, a in enumerate(dict.fromkeys(examples))}
     nearest = examples[:10]
@@ -69,7 +80,8 @@ def candidate_features(fused: list[str], sparse: list[str], dense: list[str], ex
                    float(article in voted)]
         described = float(article in example_rank)
         rows.append([*signals, described, *(value * described for value in signals),
-                     math.log1p(min(word_rank.get(article, 100), 100)), words.get(article, 0.0) / best_words])
+                     math.log1p(min(word_rank.get(article, 100), 100)), words.get(article, 0.0) / best_words,
+                     math.log1p(min(gram_rank.get(article, 100), 100)), grams.get(article, 0.0) / best_grams])
     return candidates, np.asarray(rows, dtype=np.float64)
 
 
@@ -162,14 +174,15 @@ def signals(corpus: Corpus, fused: list[str], sparse: list[str], dense: list[str
 
     `exclude` leaves one example out (a training question must not vote for itself)."""
     nearest = examples.nearest(vector, exclude)
-    pool = list(dict.fromkeys(fused[:CANDIDATES] + list(dict.fromkeys(nearest))[:VOTERS]))
-    return candidate_features(fused, sparse, dense, nearest, corpus.best_cosines(vector, pool), corpus.national,
-                              examples.word_votes(question, exclude))
+    words = examples.word_votes(question, exclude)
+    cosines = corpus.best_cosines(vector, candidates_of(fused, nearest, words))
+    return candidate_features(fused, sparse, dense, nearest, cosines, corpus.national,
+                              words, examples.gram_votes(question, exclude))
 
 
 @component
 class LearnedReranker:
-    """Orders the fused articles and the nearest examples' articles by the learnt model.
+    """Orders the candidate articles (`candidates_of`) by the learnt model.
 
     An article found only through the examples is fetched from the store (its first
     chunk) and kept only if it passes the search filters. When BM25 and the dense side

@@ -209,6 +209,7 @@ def expander(real_settings):
     ("Mon cɛ dit que ma part du ciyɛn doit lui revenir", {"succession", "mari"}),
     ("mon mari m a bugo et les dogotoro ont vu les traces", {"coups et blessures", "médecin"}),  # typed on a phone
     ("le cɛ ne donne rien pour les denw", {"enfants", "mari"}),  # Bambara plural
+    ("ma dogomuso de 14 ans, son karamɔgɔ la touche", {"petite sœur", "enseignant"}),
 ])
 def test_bambara_words_bring_the_law_words(expander, question, terms):
     added = set(expander.run(question)["added"])

@@ -33,7 +33,20 @@ def test_candidates_are_the_fused_articles_then_the_examples_articles():
     assert signal["c:3"]["near_examples × described"] == 2 and signal["b:2"]["fused_rank × described"] == 0.0
     assert signal["c:3"]["word_rank"] == math.log1p(1) and signal["c:3"]["word_score"] == 1.0
     assert signal["a:1"]["word_score"] == 0.5 and signal["b:2"]["word_rank"] == math.log1p(100)
-    assert signal["b:2"]["word_score"] == 0.0
+    assert signal["b:2"]["word_score"] == 0.0 and signal["a:1"]["gram_rank"] == math.log1p(100)
+
+
+def test_the_word_vote_brings_its_first_articles_and_the_gram_vote_is_a_signal():
+    """An article the examples' words name, that neither list nor the nearest examples found, is reranked."""
+    words = {f"w:{i}": 10.0 - i for i in range(reranking.WORD_VOTERS + 2)}
+    candidates, rows = reranking.candidate_features(
+        fused=["a:1"], sparse=[], dense=["a:1"], examples=[], cosines={"": 0.9, "a:1": 0.9},
+        national=set(), words=words, grams={"w:1": 8.0, "a:1": 2.0})
+    assert candidates == ["a:1", *list(words)[:reranking.WORD_VOTERS]]
+    signal = {c: dict(zip(reranking.FEATURES, row)) for c, row in zip(candidates, rows)}
+    assert signal["w:1"]["gram_rank"] == math.log1p(1) and signal["w:1"]["gram_score"] == 1.0
+    assert signal["a:1"]["gram_score"] == 0.25 and signal["w:0"]["gram_score"] == 0.0
+    assert signal["w:0"]["fused_rank"] == math.log1p(reranking.ABSENT) and signal["w:0"]["word_rank"] == math.log1p(1)
 
 
 def test_examples_vote_by_the_words_people_use():
@@ -45,6 +58,9 @@ def test_examples_vote_by_the_words_people_use():
     assert "a:1" not in said.word_votes("je te répudie", exclude=0)  # a training question never votes for itself
     assert said.without("b:2").word_votes("il me frappe") == {}
     assert said.word_votes("quelle heure est-il") == {}
+    typed = said.gram_votes("mon mari ma dit je te repudiie")  # 4-grams of « répudie », not its stem
+    assert list(typed)[0] == "a:1" and "a:1" not in said.word_votes("je te repudiie")
+    assert "a:1" not in said.gram_votes("je te repudiie", exclude=0)
 
 
 def test_fit_learns_which_signal_marks_the_right_article():
