@@ -18,8 +18,8 @@ import gzip
 import hashlib
 import json
 import re
-from importlib import resources
 from collections import Counter
+from importlib import resources
 from pathlib import Path
 
 import yaml
