@@ -19,6 +19,7 @@ import hashlib
 import json
 import re
 from collections import Counter
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -122,8 +123,14 @@ def _french_words(settings) -> set[str]:
     if path.is_file():
         known = {line.strip() for line in path.read_text(encoding="utf-8").splitlines()
                  if line and not line.startswith("#")}
+    return known | _dictionary()
+
+
+@lru_cache(maxsize=1)
+def _dictionary() -> frozenset[str]:
+    """pyspellchecker's French words, accents folded: read once per process (0.2 s), not per searcher."""
     with resources.files("spellchecker").joinpath("resources", "fr.json.gz").open("rb") as data:
-        return known | set(words(" ".join(json.loads(gzip.decompress(data.read()))), keep_stop_words=True))
+        return frozenset(words(" ".join(json.loads(gzip.decompress(data.read()))), keep_stop_words=True))
 
 
 @component
